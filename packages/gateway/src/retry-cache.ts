@@ -1,0 +1,113 @@
+// Answers a retried task from the first execution's result instead of running it twice.
+//
+// Mars retries a task whose response it did not get (a dropped link, a timeout), so a server
+// that charges, sends a message or creates something would do it twice. Results are kept for
+// a short window only (retries come within seconds) and the cache is bounded both in entries
+// and in bytes. Entries live in a Map in insertion order with one TTL for all, so the oldest
+// entry is also the first to expire: expiry and eviction both pop from the front in O(1).
+
+export interface RetryCacheOptions<V> {
+  /** How long a finished result is kept for retries. */
+  ttlMs: number;
+  maxEntries: number;
+  /** Budget for kept results as measured by `sizeOf`; a single larger result is not kept. */
+  maxBytes: number;
+  now: () => number;
+  sizeOf: (value: V) => number;
+}
+
+interface Entry<V> {
+  expiresAt: number;
+  /** Set while the first execution runs; retries await it. */
+  pending: Promise<V> | null;
+  value: V | undefined;
+  bytes: number;
+}
+
+/** Rough cost of a Map slot, the entry object and the key beyond the value itself. */
+const ENTRY_OVERHEAD_BYTES = 96;
+
+export class RetryCache<V> {
+  readonly #options: RetryCacheOptions<V>;
+  readonly #entries = new Map<string, Entry<V>>();
+  #bytes = 0;
+
+  constructor(options: RetryCacheOptions<V>) {
+    this.#options = options;
+  }
+
+  get size(): number {
+    return this.#entries.size;
+  }
+
+  get bytes(): number {
+    return this.#bytes;
+  }
+
+  /**
+   * Runs `execute` the first time `key` is seen; a repeat within the TTL gets the first run's
+   * result (`replayed: true`), waiting for it if that run has not finished.
+   */
+  run(key: string, execute: () => Promise<V>): { result: Promise<V>; replayed: boolean } {
+    const now = this.#options.now();
+    this.#expire(now);
+    const existing = this.#entries.get(key);
+    if (existing !== undefined) {
+      return { result: existing.pending ?? Promise.resolve(existing.value as V), replayed: true };
+    }
+    const entry: Entry<V> = { expiresAt: now + this.#options.ttlMs, pending: null, value: undefined, bytes: 0 };
+    const pending = execute().then(
+      (value) => {
+        this.#settle(key, entry, value);
+        return value;
+      },
+      (error: unknown) => {
+        // A run that failed to produce any result is not a result: let a retry run again.
+        if (this.#entries.get(key) === entry) this.#remove(key, entry);
+        throw error;
+      },
+    );
+    entry.pending = pending;
+    this.#add(key, entry);
+    return { result: pending, replayed: false };
+  }
+
+  #settle(key: string, entry: Entry<V>, value: V): void {
+    if (this.#entries.get(key) !== entry) return; // evicted while running
+    this.#remove(key, entry);
+    entry.pending = null;
+    entry.value = value;
+    entry.bytes = this.#options.sizeOf(value) + key.length * 2 + ENTRY_OVERHEAD_BYTES;
+    // The retry window starts when the result exists, and re-adding keeps the Map in expiry order.
+    entry.expiresAt = this.#options.now() + this.#options.ttlMs;
+    this.#add(key, entry);
+  }
+
+  #add(key: string, entry: Entry<V>): void {
+    this.#entries.set(key, entry);
+    this.#bytes += entry.bytes;
+    while (this.#entries.size > this.#options.maxEntries || this.#bytes > this.#options.maxBytes) {
+      const [oldestKey, oldest] = this.#entries.entries().next().value as [string, Entry<V>];
+      this.#remove(oldestKey, oldest);
+    }
+  }
+
+  #remove(key: string, entry: Entry<V>): void {
+    this.#entries.delete(key);
+    this.#bytes -= entry.bytes;
+  }
+
+  #expire(now: number): void {
+    for (const [key, entry] of this.#entries) {
+      if (entry.expiresAt > now) return;
+      if (entry.pending !== null) {
+        // Still running past the window: keep it so retries keep joining it, at the back of the line.
+        this.#entries.delete(key);
+        entry.expiresAt = now + this.#options.ttlMs;
+        this.#entries.set(key, entry);
+        continue;
+      }
+      this.#remove(key, entry);
+    }
+  }
+}
