@@ -1,0 +1,28 @@
+// The `livelink` command: one entry, one module per subcommand.
+import { runServe } from './serve.ts';
+
+const usage = `Usage: livelink <command> [options]
+
+Commands:
+  serve     run the streaming server, link gateway and web app (livelink serve --help)
+`;
+
+async function main(argv: string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  switch (command) {
+    case 'serve':
+      return runServe(rest);
+    case undefined:
+    case '-h':
+    case '--help':
+    case 'help':
+      process.stdout.write(usage);
+      return command === undefined ? 1 : 0;
+    default:
+      process.stderr.write(`livelink: unknown command "${command}"\n\n${usage}`);
+      return 1;
+  }
+}
+
+const exitCode = await main(process.argv.slice(2));
+if (exitCode !== 0) process.exitCode = exitCode;

@@ -1,0 +1,92 @@
+// `livelink serve`: the whole platform on one machine — RTMP, one HTTP port for media, API
+// and web app, and the TCP long-link port — with a clean shutdown on Ctrl-C / SIGTERM.
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { Duplex } from 'node:stream';
+import { mkdirSync } from 'node:fs';
+import { MediaServer } from '@livelink/media';
+import { parseServeArgs, serveHelp, SettingsError, type ServeSettings } from './settings.ts';
+import { consoleLog } from './console-log.ts';
+
+/** A part of the platform that answers some HTTP paths; false means "not mine". */
+interface HttpRoute {
+  handleRequest(req: IncomingMessage, res: ServerResponse): boolean;
+  handleUpgrade?(req: IncomingMessage, socket: Duplex, head: Buffer): boolean;
+}
+
+export async function runServe(argv: string[]): Promise<number> {
+  let settings: ServeSettings;
+  try {
+    const parsed = parseServeArgs(argv);
+    if (parsed.help) {
+      process.stdout.write(serveHelp());
+      return 0;
+    }
+    settings = parsed.settings;
+  } catch (error) {
+    if (!(error instanceof SettingsError)) throw error;
+    process.stderr.write(`livelink serve: ${error.message}\n`);
+    return 2;
+  }
+  const platform = await startPlatform(settings);
+  const { rtmpPort, httpPort } = platform.ports;
+  const shown = settings.host === '0.0.0.0' || settings.host === '::' ? '127.0.0.1' : settings.host;
+  process.stdout.write(
+    [
+      `livelink is running (data in ${settings.dataDir})`,
+      `  publish:  ffmpeg -re -i input.mp4 -c copy -f flv rtmp://${shown}:${rtmpPort}/live/demo`,
+      `  play:     ffplay rtmp://${shown}:${rtmpPort}/live/demo`,
+      `  web:      http://${shown}:${httpPort}/`,
+      'Press Ctrl-C to stop.',
+      '',
+    ].join('\n'),
+  );
+  await new Promise<void>((resolve) => {
+    const stop = (signal: string) => {
+      process.stdout.write(`\n${signal}: shutting down\n`);
+      resolve();
+    };
+    process.once('SIGINT', () => stop('SIGINT'));
+    process.once('SIGTERM', () => stop('SIGTERM'));
+  });
+  await platform.close();
+  return 0;
+}
+
+export interface RunningPlatform {
+  ports: { rtmpPort: number; httpPort: number; linkPort: number };
+  close(): Promise<void>;
+}
+
+export async function startPlatform(settings: ServeSettings): Promise<RunningPlatform> {
+  mkdirSync(settings.dataDir, { recursive: true });
+  const log = consoleLog();
+  const media = new MediaServer({
+    log,
+    config: { gopCacheBytes: settings.gopCacheBytes, mergeWindowMs: settings.mergeWindowMs },
+  });
+  const routes: HttpRoute[] = [];
+  const http = createServer((req, res) => {
+    for (const route of routes) if (route.handleRequest(req, res)) return;
+    res.writeHead(404, { 'content-type': 'text/plain' }).end('not found\n');
+  });
+  http.on('upgrade', (req, socket, head) => {
+    for (const route of routes) if (route.handleUpgrade?.(req, socket, head)) return;
+    socket.destroy();
+  });
+
+  const rtmpAddress = await media.listenRtmp(settings.host, settings.rtmpPort);
+  await new Promise<void>((resolve, reject) => {
+    http.once('error', reject);
+    http.listen(settings.httpPort, settings.host, () => resolve());
+  });
+  const httpAddress = http.address() as { port: number };
+
+  return {
+    ports: { rtmpPort: rtmpAddress.port, httpPort: httpAddress.port, linkPort: settings.linkPort },
+    async close() {
+      const httpClosed = new Promise<void>((resolve) => http.close(() => resolve()));
+      http.closeAllConnections();
+      await Promise.all([media.close(), httpClosed]);
+    },
+  };
+}

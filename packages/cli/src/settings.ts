@@ -1,0 +1,137 @@
+// `livelink serve` settings: each one from a flag, else the environment, else the config
+// file, else its default. One table drives parsing, validation and --help, so the three
+// sources cannot disagree about names.
+import { readFileSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+
+export interface ServeSettings {
+  host: string;
+  rtmpPort: number;
+  httpPort: number;
+  linkPort: number;
+  dataDir: string;
+  /** Milliseconds writes to players are held to be merged; 0 = flush every event-loop turn (low latency). */
+  mergeWindowMs: number;
+  /** Bytes of GOP cache per stream; 0 disables it. */
+  gopCacheBytes: number;
+}
+
+type Kind = 'string' | 'port' | 'count';
+
+interface SettingSpec {
+  key: keyof ServeSettings;
+  flag: string;
+  env: string;
+  kind: Kind;
+  default: string | number;
+  help: string;
+}
+
+export const settingSpecs: readonly SettingSpec[] = [
+  { key: 'host', flag: 'host', env: 'LIVELINK_HOST', kind: 'string', default: '0.0.0.0', help: 'address every listener binds to' },
+  { key: 'rtmpPort', flag: 'rtmp-port', env: 'LIVELINK_RTMP_PORT', kind: 'port', default: 1935, help: 'RTMP publish/play port' },
+  { key: 'httpPort', flag: 'http-port', env: 'LIVELINK_HTTP_PORT', kind: 'port', default: 8000, help: 'HTTP port: web app, HTTP-FLV/WS-FLV/HLS, API, WebSocket long links, short links' },
+  { key: 'linkPort', flag: 'link-port', env: 'LIVELINK_LINK_PORT', kind: 'port', default: 8081, help: 'TCP long-link port (Mars framing)' },
+  { key: 'dataDir', flag: 'data-dir', env: 'LIVELINK_DATA_DIR', kind: 'string', default: './data', help: 'directory for logs, recordings and chat storage' },
+  { key: 'mergeWindowMs', flag: 'merge-window-ms', env: 'LIVELINK_MERGE_WINDOW_MS', kind: 'count', default: 0, help: 'hold player writes this long to merge them (throughput mode); 0 = lowest latency' },
+  { key: 'gopCacheBytes', flag: 'gop-cache-bytes', env: 'LIVELINK_GOP_CACHE_BYTES', kind: 'count', default: 8 * 1024 * 1024, help: 'GOP cache size per stream; 0 disables it' },
+];
+
+export class SettingsError extends Error {
+  readonly code: 'bad-value' | 'bad-config-file' | 'unknown-flag';
+  constructor(code: SettingsError['code'], message: string) {
+    super(message);
+    this.name = 'SettingsError';
+    this.code = code;
+  }
+}
+
+export interface ParsedServeArgs {
+  settings: ServeSettings;
+  help: boolean;
+}
+
+export function parseServeArgs(argv: string[], env: NodeJS.ProcessEnv = process.env): ParsedServeArgs {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: argv,
+      strict: true,
+      allowPositionals: false,
+      options: {
+        help: { type: 'boolean', short: 'h' },
+        config: { type: 'string' },
+        ...Object.fromEntries(settingSpecs.map((spec) => [spec.flag, { type: 'string' as const }])),
+      },
+    });
+  } catch (error) {
+    throw new SettingsError('unknown-flag', (error as Error).message);
+  }
+  const values = parsed.values as Record<string, string | boolean | undefined>;
+  const configPath = (values.config as string | undefined) ?? env.LIVELINK_CONFIG;
+  const fileValues = configPath ? readConfigFile(configPath) : {};
+
+  const settings = {} as Record<keyof ServeSettings, string | number>;
+  for (const spec of settingSpecs) {
+    const flagValue = values[spec.flag] as string | undefined;
+    const source =
+      flagValue !== undefined ? { raw: flagValue, from: `--${spec.flag}` }
+      : env[spec.env] !== undefined ? { raw: env[spec.env] as string, from: spec.env }
+      : fileValues[spec.key] !== undefined ? { raw: fileValues[spec.key], from: `${configPath}: ${spec.key}` }
+      : { raw: spec.default, from: 'default' };
+    settings[spec.key] = coerce(spec, source.raw, source.from);
+  }
+  return { settings: settings as unknown as ServeSettings, help: values.help === true };
+}
+
+function readConfigFile(path: string): Record<string, unknown> {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (error) {
+    throw new SettingsError('bad-config-file', `cannot read config file ${path}: ${(error as Error).message}`);
+  }
+  let data: unknown;
+  try {
+    data = JSON.parse(text);
+  } catch (error) {
+    throw new SettingsError('bad-config-file', `config file ${path} is not valid JSON: ${(error as Error).message}`);
+  }
+  if (typeof data !== 'object' || data === null || Array.isArray(data)) {
+    throw new SettingsError('bad-config-file', `config file ${path} must hold a JSON object`);
+  }
+  const known = new Set<string>(settingSpecs.map((spec) => spec.key));
+  const unknown = Object.keys(data).filter((key) => !known.has(key));
+  if (unknown.length > 0) {
+    throw new SettingsError('bad-config-file', `config file ${path} has unknown keys: ${unknown.join(', ')} (known: ${[...known].join(', ')})`);
+  }
+  return data as Record<string, unknown>;
+}
+
+function coerce(spec: SettingSpec, raw: unknown, from: string): string | number {
+  if (spec.kind === 'string') {
+    if (typeof raw !== 'string' || raw === '') throw new SettingsError('bad-value', `${from}: expected a non-empty string`);
+    return raw;
+  }
+  const value = typeof raw === 'number' ? raw : typeof raw === 'string' && /^\d+$/.test(raw.trim()) ? Number(raw) : NaN;
+  const max = spec.kind === 'port' ? 65535 : Number.MAX_SAFE_INTEGER;
+  if (!Number.isInteger(value) || value < 0 || value > max) {
+    throw new SettingsError('bad-value', `${from}: expected ${spec.kind === 'port' ? 'a port (0-65535)' : 'a whole number'}, got ${JSON.stringify(raw)}`);
+  }
+  return value;
+}
+
+export function serveHelp(): string {
+  const rows = settingSpecs.map((spec) => `  --${spec.flag} <value>`.padEnd(30) + `${spec.help}\n${' '.repeat(30)}env ${spec.env}, config key "${spec.key}", default ${JSON.stringify(spec.default)}`);
+  return [
+    'Usage: livelink serve [options]',
+    '',
+    'Runs the streaming server, the link gateway and the web app. Each setting comes from its flag,',
+    'else its environment variable, else the JSON config file, else its default.',
+    '',
+    '  --config <file>'.padEnd(30) + 'JSON config file (env LIVELINK_CONFIG)',
+    ...rows,
+    '  -h, --help'.padEnd(30) + 'show this help',
+    '',
+  ].join('\n');
+}

@@ -1,0 +1,75 @@
+// Gathers the buffers bound for one connection during a turn and hands them to the
+// connection in one go. Buffers are never copied: the same shared frame encodings go out
+// to every player.
+import type { FlushScheduler, Flushable } from './flush-scheduler.ts';
+
+/** The connection end of a player: a TCP socket, an HTTP response, a WebSocket. */
+export interface ByteSink {
+  /** Writes the buffers in order, as one system call where the transport allows. */
+  writeBatch(chunks: Buffer[]): void;
+  /** Bytes accepted by the transport but not yet sent to the kernel. */
+  readonly backlogBytes: number;
+}
+
+export class BatchedWriter implements Flushable {
+  readonly #sink: ByteSink;
+  readonly #scheduler: FlushScheduler;
+  #batch: Buffer[] = [];
+  #batchBytes = 0;
+  #closed = false;
+
+  constructor(sink: ByteSink, scheduler: FlushScheduler) {
+    this.#sink = sink;
+    this.#scheduler = scheduler;
+  }
+
+  /** Everything not yet on its way to the kernel: our batch plus the transport's own buffer. */
+  get pendingBytes(): number {
+    return this.#batchBytes + this.#sink.backlogBytes;
+  }
+
+  write(chunk: Buffer): void {
+    if (this.#closed) return;
+    if (this.#batch.length === 0) this.#scheduler.schedule(this);
+    this.#batch.push(chunk);
+    this.#batchBytes += chunk.byteLength;
+  }
+
+  flush(): void {
+    if (this.#batch.length === 0 || this.#closed) return;
+    const batch = this.#batch;
+    this.#batch = [];
+    this.#batchBytes = 0;
+    this.#sink.writeBatch(batch);
+  }
+
+  /** Drops anything unsent; later writes are ignored. */
+  close(): void {
+    this.#closed = true;
+    this.#batch = [];
+    this.#batchBytes = 0;
+  }
+}
+
+/** A ByteSink over a net.Socket (or any stream.Writable): cork/uncork turns the batch into one writev. */
+export function writableSink(writable: {
+  cork(): void;
+  uncork(): void;
+  write(chunk: Buffer): boolean;
+  readonly writableLength: number;
+}): ByteSink {
+  return {
+    writeBatch(chunks) {
+      if (chunks.length === 1) {
+        writable.write(chunks[0]);
+        return;
+      }
+      writable.cork();
+      for (const chunk of chunks) writable.write(chunk);
+      writable.uncork();
+    },
+    get backlogBytes() {
+      return writable.writableLength;
+    },
+  };
+}

@@ -1,0 +1,84 @@
+// What a player is sent, and what it is not: memory never grows with a stalled reader.
+// A player starts on a keyframe. When its backlog passes the drop threshold it skips
+// frames until the next keyframe finds the backlog drained; past the disconnect threshold
+// it is cut. Sequence headers and metadata are never skipped: without them nothing after
+// can be decoded.
+import type { HubFrame } from '../hub/frame.ts';
+import type { BatchedWriter } from './batched-writer.ts';
+
+export interface PlayerQueueLimits {
+  /** Backlog (bytes) above which frames are skipped until the next keyframe. */
+  dropBytes: number;
+  /** Backlog (bytes) above which the player is disconnected. */
+  disconnectBytes: number;
+}
+
+export type PlayerQueueState = 'awaiting-keyframe' | 'flowing' | 'skipping';
+
+export class PlayerQueue {
+  readonly #writer: BatchedWriter;
+  readonly #limits: PlayerQueueLimits;
+  readonly #onOverflow: (reason: string) => void;
+  #state: PlayerQueueState = 'awaiting-keyframe';
+  /** Video must begin on a keyframe even if audio started the player first. */
+  #videoStarted = false;
+  #droppedFrames = 0;
+  #bytesSent = 0;
+
+  constructor(writer: BatchedWriter, limits: PlayerQueueLimits, onOverflow: (reason: string) => void) {
+    this.#writer = writer;
+    this.#limits = limits;
+    this.#onOverflow = onOverflow;
+  }
+
+  get state(): PlayerQueueState {
+    return this.#state;
+  }
+
+  /** Frames skipped because this player fell behind. */
+  get droppedFrames(): number {
+    return this.#droppedFrames;
+  }
+
+  get bytesSent(): number {
+    return this.#bytesSent;
+  }
+
+  /** A new publish starts: the player waits for its first keyframe again. */
+  restart(): void {
+    this.#state = 'awaiting-keyframe';
+    this.#videoStarted = false;
+  }
+
+  /** Offers a frame, encoded for this player's wire format. */
+  offer(frame: HubFrame, bytes: Buffer): void {
+    const pending = this.#writer.pendingBytes;
+    if (pending > this.#limits.disconnectBytes) {
+      this.#onOverflow(`slow reader: ${pending} bytes pending`);
+      return;
+    }
+    if (frame.isSequenceHeader || frame.kind === 'data') {
+      this.#send(bytes);
+      return;
+    }
+    if (this.#state === 'flowing' && pending > this.#limits.dropBytes) this.#state = 'skipping';
+    if (this.#state !== 'flowing') {
+      const drained = this.#state === 'awaiting-keyframe' || pending <= this.#limits.dropBytes / 2;
+      if (!(frame.isKeyframe && drained)) {
+        if (this.#state === 'skipping') this.#droppedFrames++;
+        return;
+      }
+      this.#state = 'flowing';
+    }
+    if (frame.kind === 'video' && !this.#videoStarted) {
+      if (!frame.isKeyframe) return;
+      this.#videoStarted = true;
+    }
+    this.#send(bytes);
+  }
+
+  #send(bytes: Buffer): void {
+    this.#bytesSent += bytes.byteLength;
+    this.#writer.write(bytes);
+  }
+}

@@ -1,0 +1,135 @@
+// One named live stream: at most one publisher, any number of subscribers, and what a
+// late joiner needs to start (metadata, sequence headers, the GOP cache).
+import { HubFrame, type FrameKind } from './frame.ts';
+import { GopCache } from './gop-cache.ts';
+import { RateMeter } from './rate-meter.ts';
+import { describeFrame } from './classify.ts';
+import type { Publisher, Subscriber } from './subscriber.ts';
+
+/** Gap put between the last frame of one publish and the first of the next, so timestamps never repeat. */
+const REPUBLISH_GAP_MS = 40;
+
+export class LiveStream {
+  readonly app: string;
+  readonly name: string;
+  readonly subscribers = new Set<Subscriber>();
+  readonly gop: GopCache;
+  #publisher: Publisher | null = null;
+  #publishStartedAt: Date | null = null;
+  #metadata: HubFrame | null = null;
+  #videoSequenceHeader: HubFrame | null = null;
+  #audioSequenceHeader: HubFrame | null = null;
+  readonly #rate = new RateMeter();
+  #bytesIn = 0;
+  /**
+   * Added to the publisher's timestamps. Zero on the first publish, so players see the
+   * encoder's own timeline; a republish continues where the previous publish stopped, so
+   * players that stayed attached never see time run backwards.
+   */
+  #timestampOffset = 0;
+  #awaitingFirstFrame = false;
+  #lastTimestamp: number | null = null;
+
+  constructor(app: string, name: string, gopCacheBytes: number) {
+    this.app = app;
+    this.name = name;
+    this.gop = new GopCache(gopCacheBytes);
+  }
+
+  get key(): string {
+    return streamKey(this.app, this.name);
+  }
+
+  get publisher(): Publisher | null {
+    return this.#publisher;
+  }
+
+  get publishStartedAt(): Date | null {
+    return this.#publishStartedAt;
+  }
+
+  get metadata(): HubFrame | null {
+    return this.#metadata;
+  }
+
+  get videoSequenceHeader(): HubFrame | null {
+    return this.#videoSequenceHeader;
+  }
+
+  get audioSequenceHeader(): HubFrame | null {
+    return this.#audioSequenceHeader;
+  }
+
+  get bytesIn(): number {
+    return this.#bytesIn;
+  }
+
+  bitrateKbps(nowMs = Date.now()): number {
+    return this.#rate.kbps(nowMs);
+  }
+
+  beginPublish(publisher: Publisher): void {
+    this.#publisher = publisher;
+    this.#publishStartedAt = new Date();
+    this.#awaitingFirstFrame = true;
+    for (const subscriber of this.subscribers) subscriber.publishStarted(this);
+  }
+
+  endPublish(): void {
+    this.#publisher = null;
+    this.#publishStartedAt = null;
+    this.#metadata = null;
+    this.#videoSequenceHeader = null;
+    this.#audioSequenceHeader = null;
+    this.gop.clear();
+    for (const subscriber of this.subscribers) subscriber.publishEnded(this);
+  }
+
+  /** A message from the publisher, timestamp on the publisher's timeline. */
+  ingest(kind: FrameKind, publisherTimestamp: number, payload: Buffer): void {
+    if (this.#awaitingFirstFrame) {
+      this.#awaitingFirstFrame = false;
+      this.#timestampOffset = this.#lastTimestamp === null ? 0 : this.#lastTimestamp + REPUBLISH_GAP_MS - publisherTimestamp;
+    }
+    const timestamp = (publisherTimestamp + this.#timestampOffset) >>> 0;
+    this.#lastTimestamp = timestamp;
+    const { isKeyframe, isSequenceHeader, metadata } = describeFrame(kind, payload, this.#videoSequenceHeader !== null);
+    const frame = new HubFrame(kind, timestamp, metadata ?? payload, isKeyframe, isSequenceHeader);
+    this.#bytesIn += payload.byteLength;
+    this.#rate.add(payload.byteLength, Date.now());
+
+    if (kind === 'data') {
+      if (metadata !== undefined) this.#metadata = frame;
+    } else if (isSequenceHeader) {
+      if (kind === 'video') this.#videoSequenceHeader = frame;
+      else this.#audioSequenceHeader = frame;
+    } else {
+      this.gop.add(frame);
+    }
+    for (const subscriber of this.subscribers) subscriber.deliver(frame);
+  }
+
+  /** Attaches a subscriber; if the stream is live it first receives what it needs to start. */
+  addSubscriber(subscriber: Subscriber): void {
+    this.subscribers.add(subscriber);
+    if (this.#publisher === null) return;
+    subscriber.publishStarted(this);
+    if (this.#metadata) subscriber.deliver(this.#metadata);
+    if (this.#videoSequenceHeader) subscriber.deliver(this.#videoSequenceHeader);
+    if (this.#audioSequenceHeader) subscriber.deliver(this.#audioSequenceHeader);
+    for (const frame of this.gop.frames) subscriber.deliver(frame);
+  }
+
+  removeSubscriber(subscriber: Subscriber): void {
+    this.subscribers.delete(subscriber);
+  }
+
+  /** Neither published nor watched: the hub may forget it. */
+  get isIdle(): boolean {
+    return this.#publisher === null && this.subscribers.size === 0;
+  }
+}
+
+export function streamKey(app: string, name: string): string {
+  return `${app}/${name}`;
+}

@@ -1,0 +1,37 @@
+// The streaming server as a library: one stream hub fed by RTMP publishers and read by
+// every output. The HTTP side (HTTP-FLV, HLS, API) attaches to a server the caller owns,
+// so that one HTTP port can also carry the web app and the link gateway.
+import type { AddressInfo } from 'node:net';
+import { StreamHub } from './hub/stream-hub.ts';
+import { FlushScheduler } from './delivery/flush-scheduler.ts';
+import { RtmpServer } from './rtmp/rtmp-server.ts';
+import { resolveMediaConfig, type MediaServerConfig, type MediaServerOverrides } from './config.ts';
+import { silentLog, type MediaLog } from './log.ts';
+
+export interface MediaServerOptions {
+  config?: MediaServerOverrides;
+  log?: MediaLog;
+}
+
+export class MediaServer {
+  readonly config: MediaServerConfig;
+  readonly hub: StreamHub;
+  readonly rtmp: RtmpServer;
+  readonly log: MediaLog;
+
+  constructor(options: MediaServerOptions = {}) {
+    this.config = resolveMediaConfig(options.config);
+    this.log = options.log ?? silentLog;
+    this.hub = new StreamHub({ gopCacheBytes: this.config.gopCacheBytes });
+    const scheduler = new FlushScheduler(this.config.mergeWindowMs);
+    this.rtmp = new RtmpServer(this.hub, scheduler, this.config, this.log);
+  }
+
+  listenRtmp(host: string, port: number): Promise<AddressInfo> {
+    return this.rtmp.listen(host, port);
+  }
+
+  async close(): Promise<void> {
+    await this.rtmp.close();
+  }
+}

@@ -1,0 +1,67 @@
+// Accepts RTMP connections and keeps them honest: a handshake deadline, and a periodic
+// liveness sweep (one timer for all connections) that pings the silent and closes the dead.
+import { createServer, type Server, type AddressInfo } from 'node:net';
+import type { StreamHub } from '../hub/stream-hub.ts';
+import type { MediaServerConfig } from '../config.ts';
+import type { MediaLog } from '../log.ts';
+import type { FlushScheduler } from '../delivery/flush-scheduler.ts';
+import { RtmpConnection } from './rtmp-connection.ts';
+
+export class RtmpServer {
+  readonly connections = new Map<string, RtmpConnection>();
+  readonly #server: Server;
+  readonly #config: MediaServerConfig;
+  readonly #log: MediaLog;
+  #nextId = 1;
+  #sweepTimer: NodeJS.Timeout | undefined;
+
+  constructor(hub: StreamHub, scheduler: FlushScheduler, config: MediaServerConfig, log: MediaLog) {
+    this.#config = config;
+    this.#log = log;
+    this.#server = createServer((socket) => {
+      const id = `rtmp-${this.#nextId++}`;
+      const connection = new RtmpConnection(id, socket, hub, scheduler, config, log, (closed) => this.connections.delete(closed.id));
+      this.connections.set(id, connection);
+      const handshakeTimer = setTimeout(() => {
+        if (!connection.handshakeDone) connection.close('handshake/connect timeout');
+      }, config.rtmp.handshakeTimeoutMs);
+      handshakeTimer.unref();
+      socket.once('close', () => clearTimeout(handshakeTimer));
+    });
+  }
+
+  async listen(host: string, port: number): Promise<AddressInfo> {
+    await new Promise<void>((resolve, reject) => {
+      this.#server.once('error', reject);
+      this.#server.listen(port, host, () => {
+        this.#server.off('error', reject);
+        resolve();
+      });
+    });
+    this.#sweepTimer = setInterval(() => this.#sweep(), this.#config.rtmp.idleTimeoutMs);
+    this.#sweepTimer.unref();
+    const address = this.#server.address() as AddressInfo;
+    this.#log.info('rtmp', 'listening', { host: address.address, port: address.port });
+    return address;
+  }
+
+  async close(): Promise<void> {
+    clearInterval(this.#sweepTimer);
+    const closed = new Promise<void>((resolve) => this.#server.close(() => resolve()));
+    for (const connection of [...this.connections.values()]) connection.close('server shutting down');
+    await closed;
+  }
+
+  /** Silent for a whole period: ping. Silent for two, with the ping unanswered: dead. */
+  #sweep(): void {
+    for (const connection of this.connections.values()) {
+      if (connection.receivedSinceSweep) {
+        connection.receivedSinceSweep = false;
+      } else if (connection.pingOutstanding) {
+        connection.close('idle timeout: no data and no ping response');
+      } else if (connection.handshakeDone) {
+        connection.ping();
+      }
+    }
+  }
+}
