@@ -28,7 +28,9 @@ export const SIGNAL_KEEP_CMDID = 243;
 export type LinkProtocolErrorCode =
   | 'bad-header-length'
   | 'frame-too-large'
-  | 'client-version-rejected';
+  | 'client-version-rejected'
+  | 'bad-hello'
+  | 'not-one-frame';
 
 /** A peer sent bytes that cannot be a frame; the connection that sent them must be closed. */
 export class LinkProtocolError extends Error {
@@ -46,6 +48,18 @@ export interface FrameDecoder {
   push(bytes: Uint8Array): LinkFrame[];
   /** Bytes held waiting for the rest of a frame. */
   readonly bufferedBytes: number;
+  /**
+   * The frame being received, once its header is in: lets the task layer see a response arrive
+   * byte by byte (Mars's packet-to-packet timeout) before the frame is complete.
+   */
+  readonly partialFrame: PartialFrame | undefined;
+}
+
+export interface PartialFrame {
+  cmdid: number;
+  seq: number;
+  receivedBytes: number;
+  totalBytes: number;
 }
 
 /** The framing of a long link. Apps with their own header supply their own packer, as Mars allows. */
@@ -111,6 +125,18 @@ class MarsFrameDecoder implements FrameDecoder {
 
   get bufferedBytes(): number {
     return this.#pending.byteLength;
+  }
+
+  get partialFrame(): PartialFrame | undefined {
+    if (this.#pending.byteLength < HEADER_LENGTH) return undefined;
+    // push() already validated this header, so the sum is within the frame limit.
+    const view = new DataView(this.#pending.buffer, this.#pending.byteOffset, HEADER_LENGTH);
+    return {
+      cmdid: view.getUint32(8),
+      seq: view.getUint32(12),
+      receivedBytes: this.#pending.byteLength,
+      totalBytes: view.getUint32(0) + view.getUint32(16),
+    };
   }
 
   push(bytes: Uint8Array): LinkFrame[] {

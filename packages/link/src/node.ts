@@ -1,0 +1,2 @@
+// Node-only additions to '@livelink/link': the TCP long-link transport.
+export { parseTcpAddress, tcpTransport } from './transport/tcp.ts';
