@@ -1,0 +1,17 @@
+export * from './errors.ts';
+export { fourCcToNumber, numberToFourCc } from './bytes.ts';
+export * from './tag/video.ts';
+export * from './tag/audio.ts';
+export type { MultitrackInfo, MultitrackKind } from './tag/multitrack.ts';
+export * from './tag/sequence-header.ts';
+export * from './tag/script.ts';
+export { BitReader } from './codec/bit-reader.ts';
+export { nalToRbsp, splitLengthPrefixed } from './codec/nal.ts';
+export * from './codec/avc.ts';
+export * from './codec/hevc.ts';
+export * from './codec/aac.ts';
+export * from './codec/opus.ts';
+export * from './codec/av1.ts';
+export * from './codec/vp9.ts';
+export * from './codec/codec-string.ts';
+export * from './mux/flv.ts';
