@@ -1,2 +1,3 @@
 export * from './errors.ts';
 export * from './handshake/index.ts';
+export * from './chunk/index.ts';
