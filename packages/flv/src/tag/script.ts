@@ -2,7 +2,7 @@
 // an FLV file / HTTP-FLV stream must carry ['onMetaData', ECMA array]. A leftover '@setDataFrame'
 // shows up as a stray data stream in ffprobe, so it is stripped here once and the clean tag body cached.
 
-import { AmfDecodeError, AmfEcmaArray, AmfTypedObject, decodeAmf0, encodeAmf0, type Amf0Value } from '@livelink/amf';
+import { AmfDecodeError, AmfEcmaArray, AmfEncodeError, AmfTypedObject, decodeAmf0Value, encodeAmf0, type Amf0Value } from '@livelink/amf';
 import { numberToFourCc } from '../bytes.ts';
 import { FlvError } from '../errors.ts';
 import { AUDIO_CODEC_BY_SOUND_FORMAT } from './audio.ts';
@@ -19,20 +19,38 @@ const FIRST_FOURCC_ID = 0x01000000;
  * for bytes that are not AMF0 or an onMetaData without an object argument.
  */
 export function readMetaDataProperties(payload: Uint8Array): Record<string, Amf0Value> | null {
-  let values: Amf0Value[];
-  try {
-    values = decodeAmf0(payload);
-  } catch (error) {
-    if (error instanceof AmfDecodeError) throw new FlvError('bad-script-data', `script data: ${error.message}`, { cause: error });
-    throw error;
+  // Values are decoded one at a time so that whatever follows the metadata object (some encoders
+  // append extra values) can neither break nor slow down the parse.
+  let offset = 0;
+  const next = (): Amf0Value => {
+    const decoded = amf(() => decodeAmf0Value(payload, offset));
+    offset = decoded.offset;
+    return decoded.value;
+  };
+  if (payload.length === 0) return null;
+  let name = next();
+  if (name === SET_DATA_FRAME) {
+    if (offset >= payload.length) return null;
+    name = next();
   }
-  let index = 0;
-  if (values[index] === SET_DATA_FRAME) index += 1;
-  if (values[index] !== ON_META_DATA) return null;
-  const argument = values[index + 1];
+  if (name !== ON_META_DATA) return null;
+  if (offset >= payload.length) throw new FlvError('bad-script-data', 'script data: onMetaData without an argument');
+  const argument = next();
   if (argument instanceof AmfEcmaArray || argument instanceof AmfTypedObject) return argument.properties;
   if (isPlainObject(argument)) return argument;
-  throw new FlvError('bad-script-data', 'script data: onMetaData without an object or ECMA array argument');
+  throw new FlvError('bad-script-data', 'script data: onMetaData argument is not an object or ECMA array');
+}
+
+/** Runs an AMF codec call, turning its typed errors into this package's. */
+function amf<T>(run: () => T): T {
+  try {
+    return run();
+  } catch (error) {
+    if (error instanceof AmfDecodeError || error instanceof AmfEncodeError) {
+      throw new FlvError('bad-script-data', `script data: ${error.message}`, { cause: error });
+    }
+    throw error;
+  }
 }
 
 function isPlainObject(value: Amf0Value): value is Record<string, Amf0Value> {
@@ -48,7 +66,7 @@ function isPlainObject(value: Amf0Value): value is Record<string, Amf0Value> {
 export function toOnMetaDataTag(payload: Uint8Array, extra: Record<string, Amf0Value> = {}): Uint8Array | null {
   const properties = readMetaDataProperties(payload);
   if (properties === null) return null;
-  return encodeAmf0([ON_META_DATA, new AmfEcmaArray({ ...properties, ...extra })]);
+  return amf(() => encodeAmf0([ON_META_DATA, new AmfEcmaArray({ ...properties, ...extra })]));
 }
 
 /** The onMetaData fields the HTTP API reports, each present only when sent with the right type. */
