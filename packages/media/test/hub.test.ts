@@ -76,7 +76,7 @@ test('a waiting player starts when the publisher arrives, and resumes on republi
   const hub = new StreamHub({ gopCacheBytes: 1 << 20 });
   const player = new RecordingSubscriber();
   hub.subscribe('live', 'demo', player);
-  assert.deepEqual(player.events, []);
+  assert.equal(player.events.length, 0);
   const p1 = publisher('p1');
   const stream = hub.publish('live', 'demo', p1);
   publishGop(stream, 1000);

@@ -1,6 +1,6 @@
 // What the hub needs to know of each message to cache and start players correctly.
 // The byte-level knowledge lives in @livelink/flv; this only maps it to hub terms.
-import { isVideoKeyframe, isVideoSequenceHeader, isAudioSequenceHeader, toOnMetaDataTag } from '@livelink/flv';
+import { isVideoKeyframe, isVideoSequenceHeader, isAudioSequenceHeader, toOnMetaDataTag, FlvError } from '@livelink/flv';
 import type { FrameKind } from './frame.ts';
 
 export interface FrameDescription {
@@ -10,7 +10,8 @@ export interface FrameDescription {
   metadata?: Buffer;
 }
 
-export function describeFrame(kind: FrameKind, payload: Buffer, streamHasVideo: boolean): FrameDescription {
+/** Describes a publisher's message, or returns null for script data too malformed to pass on. */
+export function describeFrame(kind: FrameKind, payload: Buffer, streamHasVideo: boolean): FrameDescription | null {
   switch (kind) {
     case 'video':
       return { isKeyframe: isVideoKeyframe(payload), isSequenceHeader: isVideoSequenceHeader(payload) };
@@ -18,8 +19,14 @@ export function describeFrame(kind: FrameKind, payload: Buffer, streamHasVideo: 
       // In an audio-only stream any audio frame is a point a player can start from.
       return { isKeyframe: !streamHasVideo, isSequenceHeader: isAudioSequenceHeader(payload) };
     case 'data': {
-      const tag = toOnMetaDataTag(payload);
-      return { isKeyframe: false, isSequenceHeader: false, metadata: tag === undefined ? undefined : Buffer.from(tag.buffer, tag.byteOffset, tag.byteLength) };
+      let tag: Uint8Array | null;
+      try {
+        tag = toOnMetaDataTag(payload);
+      } catch (error) {
+        if (error instanceof FlvError) return null;
+        throw error;
+      }
+      return { isKeyframe: false, isSequenceHeader: false, metadata: tag === null ? undefined : Buffer.from(tag.buffer, tag.byteOffset, tag.byteLength) };
     }
   }
 }

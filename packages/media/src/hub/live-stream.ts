@@ -21,6 +21,7 @@ export class LiveStream {
   #audioSequenceHeader: HubFrame | null = null;
   readonly #rate = new RateMeter();
   #bytesIn = 0;
+  #malformedDropped = 0;
   /**
    * Added to the publisher's timestamps. Zero on the first publish, so players see the
    * encoder's own timeline; a republish continues where the previous publish stopped, so
@@ -64,6 +65,11 @@ export class LiveStream {
     return this.#bytesIn;
   }
 
+  /** Publisher messages dropped because they could not be understood (e.g. broken script data). */
+  get malformedDropped(): number {
+    return this.#malformedDropped;
+  }
+
   bitrateKbps(nowMs = Date.now()): number {
     return this.#rate.kbps(nowMs);
   }
@@ -93,7 +99,12 @@ export class LiveStream {
     }
     const timestamp = (publisherTimestamp + this.#timestampOffset) >>> 0;
     this.#lastTimestamp = timestamp;
-    const { isKeyframe, isSequenceHeader, metadata } = describeFrame(kind, payload, this.#videoSequenceHeader !== null);
+    const description = describeFrame(kind, payload, this.#videoSequenceHeader !== null);
+    if (description === null) {
+      this.#malformedDropped++;
+      return;
+    }
+    const { isKeyframe, isSequenceHeader, metadata } = description;
     const frame = new HubFrame(kind, timestamp, metadata ?? payload, isKeyframe, isSequenceHeader);
     this.#bytesIn += payload.byteLength;
     this.#rate.add(payload.byteLength, Date.now());
