@@ -1,3 +1,4 @@
 export * from './errors.ts';
 export * from './handshake/index.ts';
 export * from './chunk/index.ts';
+export * from './message/index.ts';
