@@ -133,7 +133,7 @@ export function createLinkClient(options: LinkClientOptions): LinkClient {
       },
       {
         onStatus: (status, error) => {
-          tasks.onLinkStatus(status === 'connected', error?.message ?? status);
+          tasks.onLinkStatus(status === 'connected', error?.message);
           if (status === 'connect-failed') monitor!.onLinkLost(false);
           hooks.onLinkStatus?.(status, error);
         },

@@ -200,9 +200,14 @@ export class TaskManager {
     this.#pump();
   }
 
-  onLinkStatus(ready: boolean, problem: string): void {
-    this.#linkProblem = ready ? '' : problem;
-    if (ready) this.#pump();
+  /** `problem` is the latest reason the link is unusable, kept until the link is ready again. */
+  onLinkStatus(ready: boolean, problem: string | undefined): void {
+    if (ready) {
+      this.#linkProblem = '';
+      this.#pump();
+    } else if (problem) {
+      this.#linkProblem = problem;
+    }
   }
 
   /** The long link broke: every task in flight on it has failed this attempt (Mars's batch error). */
