@@ -64,7 +64,7 @@ export class Amf0Decoder {
       case Amf0Marker.typedObject: {
         const className = reader.utf8(reader.u16('AMF0 class name length'), 'AMF0 class name');
         const properties: Record<string, Amf0Value> = {};
-        return this.#readComplex(new AmfTypedObject(className, properties), properties, `AMF0 typed object ${className}`);
+        return this.#readComplex(new AmfTypedObject(className, properties), properties, 'AMF0 typed object');
       }
       case Amf0Marker.avmPlus:
         return new AmfAvmPlus((this.#amf3 ??= new Amf3Decoder(reader, this.#options)).readValue());
@@ -93,7 +93,7 @@ export class Amf0Decoder {
   #readStrictArray(): Amf0Value[] {
     const reader = this.#reader;
     const count = reader.u32('AMF0 strict array count');
-    reader.need(count, `AMF0 strict array of ${count} values`); // each value takes at least its marker byte
+    reader.need(count, 'AMF0 strict array'); // each value takes at least its marker byte
     reader.enter();
     const values: Amf0Value[] = [];
     this.#references.push(values);
@@ -102,7 +102,7 @@ export class Amf0Decoder {
     return values;
   }
 
-  /** Registers `value`, then fills `properties` with key/value pairs up to the object-end marker. */
+  /** `what` names the container in error messages. Registers `value`, then fills `properties` with key/value pairs up to the object-end marker. */
   #readComplex<T extends Amf0Value>(value: T, properties: Record<string, Amf0Value>, what: string): T {
     const reader = this.#reader;
     reader.enter();
@@ -112,9 +112,9 @@ export class Amf0Decoder {
       // the bytes as the end of the outermost object loses nothing (no bytes follow it); for nested
       // objects it would hide a real truncation, so they still need their marker.
       if (reader.remaining === 0 && reader.atOutermost) break;
-      const key = reader.utf8(reader.u16(`${what} key length`), `${what} key`);
+      const key = reader.utf8(reader.u16(what), what);
       if (key === '') {
-        reader.need(1, `${what} end marker`);
+        reader.need(1, what);
         if (reader.bytes[reader.pos] === Amf0Marker.objectEnd) {
           reader.pos++;
           break;

@@ -131,7 +131,7 @@ export class Amf0Encoder {
 
   #writeProperties(properties: Record<string, Amf0Value>, keys: readonly string[]): void {
     for (const key of keys) {
-      this.#writeShortUtf8(key, `key "${key.slice(0, 32)}…"`);
+      this.#writeShortUtf8(key, 'object key');
       this.writeValue(properties[key]);
     }
     this.#writer.u16(0);

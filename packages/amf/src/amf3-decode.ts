@@ -20,6 +20,14 @@ interface Traits {
   readonly externalizable: boolean;
 }
 
+/** Constant labels for error messages: building them per value would allocate on the hot path. */
+const VECTOR_NAMES = {
+  int: 'AMF3 Vector.<int>',
+  uint: 'AMF3 Vector.<uint>',
+  double: 'AMF3 Vector.<Number>',
+  object: 'AMF3 Vector.<Object>',
+} as const;
+
 /** Object-table slot of an externalizable object whose body is still being read: it has no value yet. */
 const PENDING = Symbol('pending externalizable');
 
@@ -91,7 +99,7 @@ export class Amf3Decoder {
 
   /** UTF-8-vr: low bit 0 = index into the string table, 1 = inline byte length. '' is never a reference. */
   #readString(what: string): string {
-    const header = this.#reader.u29(`${what} header`);
+    const header = this.#reader.u29(what);
     if ((header & 1) === 0) {
       const index = header >> 1;
       if (index >= this.#strings.length) {
@@ -118,7 +126,7 @@ export class Amf3Decoder {
   }
 
   #readXml(Kind: typeof AmfXmlDocument | typeof Amf3Xml, what: string): Amf3Value {
-    const header = this.#reader.u29(`${what} header`);
+    const header = this.#reader.u29(what);
     if ((header & 1) === 0) return this.#objectReference(header >> 1, what);
     const xml = new Kind(this.#reader.utf8(header >> 1, what));
     this.#objects.push(xml);
@@ -147,7 +155,7 @@ export class Amf3Decoder {
     if ((header & 1) === 0) return this.#objectReference(header >> 1, 'AMF3 array');
     const denseCount = header >> 1;
     // Each dense value takes at least a byte, as does the associative part's terminator.
-    reader.need(denseCount + 1, `AMF3 array of ${denseCount} values`);
+    reader.need(denseCount + 1, 'AMF3 array');
     reader.enter();
     // The table slot must exist before any member is read (members may refer back to the array).
     // It starts as an Amf3Array; if the associative part turns out empty, nothing can have referenced
@@ -179,7 +187,7 @@ export class Amf3Decoder {
     if ((header & 1) === 0) return this.#objectReference(header >> 1, 'AMF3 object');
     const traits = this.#readTraits(header);
     if (traits.externalizable) return this.#readExternalizable(traits.className);
-    reader.need(traits.sealed.length, `AMF3 object with ${traits.sealed.length} sealed members`);
+    reader.need(traits.sealed.length, 'AMF3 sealed members');
     reader.enter();
     const properties: Record<string, Amf3Value> = {};
     const object = new Amf3Object(traits.className, properties, { sealed: traits.sealed, dynamic: traits.dynamic });
@@ -207,7 +215,7 @@ export class Amf3Decoder {
     const dynamic = !externalizable && (header & 8) !== 0;
     const sealedCount = externalizable ? 0 : header >> 4;
     const className = this.#readString('AMF3 class name');
-    this.#reader.need(sealedCount, `AMF3 traits with ${sealedCount} sealed member names`);
+    this.#reader.need(sealedCount, 'AMF3 sealed member names');
     const sealed: string[] = [];
     for (let i = 0; i < sealedCount; i++) sealed.push(this.#readString('AMF3 sealed member name'));
     const traits: Traits = { className, sealed, dynamic, externalizable };
@@ -246,15 +254,15 @@ export class Amf3Decoder {
 
   #readVector(kind: Amf3VectorKind): Amf3Value {
     const reader = this.#reader;
-    const what = `AMF3 Vector.<${kind}>`;
-    const header = reader.u29(`${what} header`);
+    const what = VECTOR_NAMES[kind];
+    const header = reader.u29(what);
     if ((header & 1) === 0) return this.#objectReference(header >> 1, what);
     const count = header >> 1;
-    const fixed = reader.u8(`${what} fixed flag`) !== 0;
+    const fixed = reader.u8(what) !== 0;
     const items: Amf3Value[] = [];
     if (kind === 'object') {
-      const typeName = this.#readString(`${what} type name`);
-      reader.need(count, `${what} of ${count} items`);
+      const typeName = this.#readString(what);
+      reader.need(count, what);
       reader.enter();
       const vector = new Amf3Vector(kind, items, { fixed, typeName });
       this.#objects.push(vector);
@@ -262,7 +270,7 @@ export class Amf3Decoder {
       reader.leave();
       return vector;
     }
-    reader.need(count * (kind === 'double' ? 8 : 4), `${what} of ${count} items`);
+    reader.need(count * (kind === 'double' ? 8 : 4), what);
     for (let i = 0; i < count; i++) {
       items.push(kind === 'int' ? reader.i32(what) : kind === 'uint' ? reader.u32(what) : reader.f64(what));
     }
@@ -277,7 +285,7 @@ export class Amf3Decoder {
     if ((header & 1) === 0) return this.#objectReference(header >> 1, 'AMF3 Dictionary');
     const count = header >> 1;
     const weakKeys = reader.u8('AMF3 Dictionary weak-keys flag') !== 0;
-    reader.need(count * 2, `AMF3 Dictionary of ${count} entries`);
+    reader.need(count * 2, 'AMF3 Dictionary');
     reader.enter();
     const dictionary = new Amf3Dictionary(new Map(), weakKeys);
     this.#objects.push(dictionary);
