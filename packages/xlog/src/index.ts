@@ -1,0 +1,13 @@
+export { createLogger, type Logger, type LoggerOptions, type LoggerStats, type TaggedLogger, type LevelMethods } from './logger.ts';
+export { XlogError, type XlogErrorCode } from './errors.ts';
+export { LEVELS, LEVEL_NAMES, type LevelName, type RecordLevel } from './levels.ts';
+export type { Clock } from './clock.ts';
+export type { ConsoleOptions } from './console-sink.ts';
+export type { Compression } from './block.ts';
+export type { Fields, LogRecord } from './record.ts';
+export type { MarsLine } from './mars.ts';
+export { decodeFile, decodeBytes, type DecodedFile, type DecodeKeyOptions } from './decode-file.ts';
+export { formatEntry, formatTime, type DecodedEntry, type FormatOptions } from './format.ts';
+export type { DecodeEvent, DecodeIssue, DecodeOptions, DecodeSummary, BlockOrigin } from './decoder.ts';
+export { generateKeyPair, generateMarsKeyPair, parseKeyHex, type KeyPairText } from './keys.ts';
+export { runXlogCommand } from './cli.ts';
