@@ -64,7 +64,7 @@ export async function startPlatform(settings: ServeSettings): Promise<RunningPla
     log,
     config: { gopCacheBytes: settings.gopCacheBytes, mergeWindowMs: settings.mergeWindowMs },
   });
-  const routes: HttpRoute[] = [];
+  const routes: HttpRoute[] = [media];
   const http = createServer((req, res) => {
     for (const route of routes) if (route.handleRequest(req, res)) return;
     res.writeHead(404, { 'content-type': 'text/plain' }).end('not found\n');

@@ -2,9 +2,12 @@
 // every output. The HTTP side (HTTP-FLV, HLS, API) attaches to a server the caller owns,
 // so that one HTTP port can also carry the web app and the link gateway.
 import type { AddressInfo } from 'node:net';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Duplex } from 'node:stream';
 import { StreamHub } from './hub/stream-hub.ts';
 import { FlushScheduler } from './delivery/flush-scheduler.ts';
 import { RtmpServer } from './rtmp/rtmp-server.ts';
+import { MediaHttp } from './http/media-http.ts';
 import { resolveMediaConfig, type MediaServerConfig, type MediaServerOverrides } from './config.ts';
 import { silentLog, type MediaLog } from './log.ts';
 
@@ -18,6 +21,7 @@ export class MediaServer {
   readonly hub: StreamHub;
   readonly rtmp: RtmpServer;
   readonly log: MediaLog;
+  readonly #http: MediaHttp;
 
   constructor(options: MediaServerOptions = {}) {
     this.config = resolveMediaConfig(options.config);
@@ -25,6 +29,17 @@ export class MediaServer {
     this.hub = new StreamHub({ gopCacheBytes: this.config.gopCacheBytes });
     const scheduler = new FlushScheduler(this.config.mergeWindowMs);
     this.rtmp = new RtmpServer(this.hub, scheduler, this.config, this.log);
+    this.#http = new MediaHttp(this.hub, scheduler, this.config, this.log);
+  }
+
+  /** Serves the media paths (HTTP-FLV, API); returns false for paths that are not the media server's. */
+  handleRequest(req: IncomingMessage, res: ServerResponse): boolean {
+    return this.#http.handleRequest(req, res);
+  }
+
+  /** WebSocket-FLV upgrades; returns false for paths that are not the media server's. */
+  handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): boolean {
+    return this.#http.handleUpgrade(req, socket, head);
   }
 
   listenRtmp(host: string, port: number): Promise<AddressInfo> {
