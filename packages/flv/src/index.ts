@@ -15,3 +15,7 @@ export * from './codec/av1.ts';
 export * from './codec/vp9.ts';
 export * from './codec/codec-string.ts';
 export * from './mux/flv.ts';
+export { TsMuxer, VIDEO_PID, AUDIO_PID, type TsMuxerOptions, type TsVideoTrack, type TsAudioTrack } from './mux/ts/muxer.ts';
+export { TS_PACKET_SIZE } from './mux/ts/packet.ts';
+export { PAT_PID, PMT_PID } from './mux/ts/psi.ts';
+export { crc32Mpeg2 } from './mux/ts/crc32.ts';
