@@ -304,6 +304,19 @@ describe('AMF0 encoder', () => {
     assert.doesNotThrow(() => encodeAmf0([deep], { maxDepth: 65 }));
   });
 
+  it('a cycle back to a value past reference index 65535 cannot be written', () => {
+    const fillers: Amf0Value[] = Array.from({ length: 65535 }, () => ({}));
+    const cyclic: Amf0Object = {};
+    cyclic.self = cyclic;
+    // the outer array is index 0 and the fillers 1..65535, so `cyclic` would be 65536
+    assertEncodeError(() => encodeAmf0([[...fillers, cyclic]]), 'too-many-references');
+    const reachable: Amf0Object = {};
+    reachable.self = reachable;
+    const [decoded] = decodeAmf0(encodeAmf0([[...fillers.slice(1), reachable]])) as [Amf0Value[]];
+    const last = decoded[65534] as Amf0Object;
+    assert.equal(last.self, last);
+  });
+
   it('accepts null-prototype objects as anonymous objects', () => {
     const object = Object.assign(Object.create(null) as Amf0Object, { a: true });
     assertBytes(encodeAmf0([object]), bytes('03', u16String('a'), '01 01', OBJECT_END));

@@ -238,6 +238,12 @@ describe('AMF3 encoder', () => {
     assertEncodeError(() => encodeAmf3(new Amf3Vector('double', ['x'])), 'out-of-range');
   });
 
+  it('refuses counts beyond the 28 bits of a U29 header', () => {
+    const huge: Amf3Value[] = [];
+    huge.length = 2 ** 28; // sparse: refused from its length alone
+    assertEncodeError(() => encodeAmf3(huge), 'out-of-range');
+  });
+
   it('writes absent sealed members as undefined', () => {
     assertBytes(
       encodeAmf3(new Amf3Object('P', {}, { sealed: ['toString'], dynamic: false })),
