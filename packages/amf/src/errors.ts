@@ -34,7 +34,7 @@ export type AmfEncodeErrorCode =
   | 'unsupported-value'
   /** A string longer than its length field allows (AMF0 key/class name > 65535 bytes, AMF3 > 2^28-1 bytes). */
   | 'string-too-long'
-  /** Containers nested deeper than `maxDepth` (also what a cycle that cannot be referenced becomes). */
+  /** Containers nested deeper than `maxDepth`. */
   | 'too-deep'
   /** A cyclic AMF0 object whose reference index does not fit the 16-bit reference type. */
   | 'too-many-references'

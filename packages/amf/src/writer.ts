@@ -27,7 +27,7 @@ export class AmfWriter {
 
   enter(): void {
     if (++this.#depth > this.#maxDepth) {
-      throw new AmfEncodeError('too-deep', `containers nested deeper than ${this.#maxDepth} (or a cycle)`);
+      throw new AmfEncodeError('too-deep', `containers nested deeper than ${this.#maxDepth}`);
     }
   }
 
