@@ -16,6 +16,11 @@ export interface MediaServerConfig {
   gopCacheBytes: number;
   /** 0: writes to players leave at the end of each event-loop turn. > 0: merged over this many ms. */
   mergeWindowMs: number;
+  /** Record every publish to an FLV file under `dir/{app}/`. */
+  record: {
+    enabled: boolean;
+    dir: string;
+  };
   player: {
     /** Backlog above which a player skips to the next keyframe. */
     dropBytes: number;
@@ -34,6 +39,10 @@ export const defaultMediaConfig: MediaServerConfig = {
   },
   gopCacheBytes: 8 * 1024 * 1024,
   mergeWindowMs: 0,
+  record: {
+    enabled: false,
+    dir: './data/recordings',
+  },
   player: {
     dropBytes: 2 * 1024 * 1024,
     disconnectBytes: 8 * 1024 * 1024,
@@ -44,6 +53,7 @@ export interface MediaServerOverrides {
   rtmp?: Partial<MediaServerConfig['rtmp']>;
   gopCacheBytes?: number;
   mergeWindowMs?: number;
+  record?: Partial<MediaServerConfig['record']>;
   player?: Partial<MediaServerConfig['player']>;
 }
 
@@ -52,6 +62,7 @@ export function resolveMediaConfig(overrides: MediaServerOverrides = {}): MediaS
     rtmp: { ...defaultMediaConfig.rtmp, ...overrides.rtmp },
     gopCacheBytes: overrides.gopCacheBytes ?? defaultMediaConfig.gopCacheBytes,
     mergeWindowMs: overrides.mergeWindowMs ?? defaultMediaConfig.mergeWindowMs,
+    record: { ...defaultMediaConfig.record, ...overrides.record },
     player: { ...defaultMediaConfig.player, ...overrides.player },
   };
 }

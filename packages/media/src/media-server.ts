@@ -8,6 +8,7 @@ import { StreamHub } from './hub/stream-hub.ts';
 import { FlushScheduler } from './delivery/flush-scheduler.ts';
 import { RtmpServer } from './rtmp/rtmp-server.ts';
 import { MediaHttp } from './http/media-http.ts';
+import { Recordings } from './record/flv-recorder.ts';
 import { resolveMediaConfig, type MediaServerConfig, type MediaServerOverrides } from './config.ts';
 import { silentLog, type MediaLog } from './log.ts';
 
@@ -22,6 +23,7 @@ export class MediaServer {
   readonly rtmp: RtmpServer;
   readonly log: MediaLog;
   readonly #http: MediaHttp;
+  readonly #recordings: Recordings | null;
 
   constructor(options: MediaServerOptions = {}) {
     this.config = resolveMediaConfig(options.config);
@@ -30,6 +32,7 @@ export class MediaServer {
     const scheduler = new FlushScheduler(this.config.mergeWindowMs);
     this.rtmp = new RtmpServer(this.hub, scheduler, this.config, this.log);
     this.#http = new MediaHttp(this.hub, scheduler, this.config, this.log);
+    this.#recordings = this.config.record.enabled ? new Recordings(this.hub, this.config.record.dir, this.log) : null;
   }
 
   /** Serves the media paths (HTTP-FLV, API); returns false for paths that are not the media server's. */
@@ -46,7 +49,9 @@ export class MediaServer {
     return this.rtmp.listen(host, port);
   }
 
+  /** Stops accepting, disconnects everyone and finishes recordings. */
   async close(): Promise<void> {
     await this.rtmp.close();
+    await this.#recordings?.close();
   }
 }
