@@ -51,7 +51,7 @@ export class MediaServer {
 
   /** Stops accepting, disconnects everyone and finishes recordings. */
   async close(): Promise<void> {
-    await this.rtmp.close();
     await this.#recordings?.close();
+    await this.rtmp.close();
   }
 }

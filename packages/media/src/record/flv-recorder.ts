@@ -72,15 +72,17 @@ export class FlvRecorder implements Subscriber {
 
   /** Finishes the file; resolves when it is on disk. */
   close(): Promise<void> {
-    const file = this.#file;
     this.#stop('server shutting down');
-    return file === null ? Promise.resolve() : new Promise((resolve) => file.once('close', () => resolve()));
+    return this.#flushed;
   }
+
+  #flushed: Promise<void> = Promise.resolve();
 
   #stop(reason: string): void {
     const file = this.#file;
     if (file === null) return;
     this.#file = null;
+    this.#flushed = new Promise((resolve) => file.once('close', () => resolve()));
     file.end();
     this.#log.info('record', 'recording finished', { path: this.#path, reason });
     this.#onFinished(this);
@@ -89,6 +91,7 @@ export class FlvRecorder implements Subscriber {
 
 /** Starts a recorder for every publish on the hub. */
 export class Recordings {
+  /** Recorders still writing, or whose file is still being flushed. */
   readonly #active = new Set<FlvRecorder>();
   #nextId = 1;
 
@@ -96,8 +99,8 @@ export class Recordings {
     hub.on({
       publish: (stream) => {
         const recorder = new FlvRecorder(`record-${this.#nextId++}`, dir, log, (finished) => {
-          this.#active.delete(finished);
           hub.unsubscribe(stream, finished);
+          void finished.close().then(() => this.#active.delete(finished));
         });
         this.#active.add(recorder);
         hub.subscribe(stream.app, stream.name, recorder);
