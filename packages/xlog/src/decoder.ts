@@ -95,6 +95,11 @@ export interface DecodeSummary {
   encryptedBlocks: number;
   /** Encrypted blocks whose payload decrypted and decompressed. */
   encryptedOpened: number;
+  /**
+   * Encrypted blocks that failed in a way a wrong key explains: ours with no key or another key
+   * id; Mars's whose TEA output did not decompress to text (Mars blocks carry no key id).
+   */
+  keyFailures: number;
 }
 
 /** Decodes a whole file lazily, block by block. Never throws for bad bytes: those become issues. */
@@ -112,7 +117,7 @@ export function* decodeEvents(
     lastSeq: new Map(),
     lastMarsSeq: 0,
     coveredUntil: 0,
-    summary: { blocks: 0, encryptedBlocks: 0, encryptedOpened: 0 },
+    summary: { blocks: 0, encryptedBlocks: 0, encryptedOpened: 0, keyFailures: 0 },
   };
   let offset = 0;
   let junkStart = -1;
@@ -168,6 +173,7 @@ function* decodeOurBlock(state: ScanState, offset: number, header: BlockHeader):
     records = header.kind === 'batch' ? openBatch(state, offset, header, payload) : openRescued(state, header, payload);
   } catch (error) {
     if (!(error instanceof XlogError)) throw error;
+    if (error.code === 'wrong-key' || error.code === 'key-required') state.summary.keyFailures++;
     yield issue(error.code, offset, end - offset, `block seq ${header.seq}: ${error.message}`);
     return { next: end, intact: true };
   }
@@ -273,6 +279,7 @@ function* decodeMarsBlock(state: ScanState, offset: number, header: MarsBlockHea
     text = marsText(state, header, payload);
   } catch (error) {
     if (!(error instanceof XlogError)) throw error;
+    if (encrypted && (error.code === 'decompress-failed' || error.code === 'key-required')) state.summary.keyFailures++;
     yield issue(error.code, offset, next - offset, `Mars block seq ${header.seq}: ${error.message}`);
     return { next, intact: true };
   }
@@ -346,9 +353,9 @@ export interface DecodeResult {
 }
 
 /**
- * Decodes a whole file at once. Throws XlogError('key-required' | 'wrong-key') when the file has
- * encrypted blocks and not one of them opened with the key given: that is a key problem, not
- * damage, and a result holding only the plain blocks would hide it.
+ * Decodes a whole file at once. Throws XlogError('key-required' | 'wrong-key') when no encrypted
+ * block opened and some failed for want of the right key: that is a key problem, not damage,
+ * and a result holding only the plain blocks would hide it.
  */
 export function decodeAll(bytes: Uint8Array, primitives: DecoderPrimitives, options: DecodeOptions = {}): DecodeResult {
   const entries: DecodeResult['entries'] = [];
@@ -361,7 +368,7 @@ export function decodeAll(bytes: Uint8Array, primitives: DecoderPrimitives, opti
     step = events.next();
   }
   const summary = step.value;
-  if (summary.encryptedBlocks > 0 && summary.encryptedOpened === 0) {
+  if (summary.keyFailures > 0 && summary.encryptedOpened === 0) {
     const keyIssue = issues.find((i) => i.code === 'wrong-key' || i.code === 'key-required');
     if (!options.privateKey) throw new XlogError('key-required', 'the file is encrypted and no private key was given');
     throw new XlogError('wrong-key', keyIssue?.message ?? `none of the ${summary.encryptedBlocks} encrypted blocks opens with the private key given`);
