@@ -13,9 +13,11 @@ import {
   flvFileHeader,
   flvTagParts,
   isVideoKeyframe,
+  nalToRbsp,
   parseAudioSpecificConfig,
   parseAudioTagHeader,
   parseAvcDecoderConfigurationRecord,
+  parseHevcDecoderConfigurationRecord,
   parseVideoTagHeader,
   toOnMetaDataTag,
   TsMuxer,
@@ -141,4 +143,84 @@ test('ffmpeg FLV -> FLV muxer with @setDataFrame stripped: exactly 2 streams; ke
   const raw = probe(writeFile('raw.flv', published));
   assert.equal(raw.length, 3);
   assert.ok(raw.some((s) => s.codec_type === 'data'));
+});
+
+/** Splits an Annex B byte stream on 3- or 4-byte start codes. */
+function annexBUnits(data: Uint8Array): Uint8Array[] {
+  const units: Uint8Array[] = [];
+  let start = -1;
+  for (let i = 0; i + 2 < data.length; i++) {
+    if (data[i] === 0 && data[i + 1] === 0 && data[i + 2] === 1) {
+      if (start >= 0) units.push(data.subarray(start, data[i - 1] === 0 ? i - 1 : i));
+      start = i + 3;
+    }
+  }
+  if (start >= 0) units.push(data.subarray(start));
+  return units;
+}
+
+function lengthPrefixed(units: Uint8Array[]): Uint8Array {
+  return concat(...units.flatMap((u) => [Uint8Array.of(u.length >>> 24, (u.length >>> 16) & 0xff, (u.length >>> 8) & 0xff, u.length & 0xff), u]));
+}
+
+test('x265 Annex B -> length-prefixed access units -> TsMuxer (HEVC): ffprobe sees hevc 320x240 and every frame', () => {
+  // ffmpeg 5.1 cannot write HEVC into FLV, so the E-RTMP input is rebuilt from a raw x265 stream.
+  // As FLV encoders do, parameter sets travel only in the configuration record: they are dropped
+  // from the access units, so every segment relies on the muxer inserting them.
+  const raw = join(dir, 'in.hevc');
+  const made = run('ffmpeg', [
+    '-v', 'error', '-f', 'lavfi', '-i', 'testsrc=size=320x240:rate=25', '-t', '2', '-pix_fmt', 'yuv420p',
+    '-c:v', 'libx265', '-x265-params', 'log-level=error:aud=1:bframes=0:keyint=25:min-keyint=25:info=0', '-f', 'hevc', raw,
+  ]);
+  assert.equal(made.status, 0, made.stderr);
+  const units = annexBUnits(new Uint8Array(readFileSync(raw)));
+  const type = (u: Uint8Array) => (u[0] >> 1) & 0x3f;
+  const accessUnits: Uint8Array[][] = [];
+  for (const unit of units) {
+    if (type(unit) === 35) accessUnits.push([]);
+    else if (type(unit) < 32 || type(unit) > 34) accessUnits[accessUnits.length - 1].push(unit);
+  }
+  const first = (t: number) => units.find((u) => type(u) === t);
+  const [vps, sps, pps] = [first(32), first(33), first(34)];
+  assert.ok(vps && sps && pps);
+  // hvcC per ISO/IEC 14496-15 8.3.3.1: general profile/tier/level copied from the SPS's
+  // profile_tier_level (RBSP bytes 3..14), 4:2:0 8-bit, 4-byte NAL lengths, three arrays.
+  const array = (t: number, u: Uint8Array) => concat(Uint8Array.of(0x80 | t, 0, 1, u.length >> 8, u.length & 0xff), u);
+  const hvcC = concat(
+    Uint8Array.of(1), nalToRbsp(sps).subarray(3, 15),
+    Uint8Array.of(0xf0, 0x00, 0xfc, 0xfd, 0xf8, 0xf8, 0, 0, 0x0f, 3),
+    array(32, vps), array(33, sps), array(34, pps),
+  );
+  const config = parseHevcDecoderConfigurationRecord(hvcC);
+  assert.equal(config.spsInfo?.width, 320);
+  assert.equal(config.spsInfo?.height, 240);
+
+  const muxer = new TsMuxer({ video: { codec: 'hevc', config } });
+  const chunks: Uint8Array[] = [];
+  const segmentStarts: number[] = [];
+  accessUnits.forEach((au, i) => {
+    const keyframe = au.some((u) => type(u) >= 16 && type(u) <= 23);
+    if (keyframe) {
+      segmentStarts.push(chunks.length);
+      chunks.push(muxer.segmentStart());
+    }
+    chunks.push(muxer.writeVideo(i * 40, 0, lengthPrefixed(au), keyframe));
+  });
+  assert.equal(accessUnits.length, 50);
+  assert.equal(segmentStarts.length, 2);
+  const file = join(dir, 'hevc.ts');
+  writeFileSync(file, concat(...chunks));
+  const [stream, ...others] = probe(file);
+  assert.equal(others.length, 0);
+  assert.equal(stream.codec_name, 'hevc');
+  assert.equal(stream.width, 320);
+  assert.equal(stream.height, 240);
+  assert.equal(Number(stream.nb_read_frames), 50);
+  // Decoding only the second segment proves the inserted VPS/SPS/PPS make it independently decodable.
+  const secondSegment = concat(...chunks.slice(segmentStarts[1]));
+  const segmentFile = join(dir, 'hevc-segment2.ts');
+  writeFileSync(segmentFile, secondSegment);
+  const decode = run('ffmpeg', ['-v', 'error', '-i', segmentFile, '-f', 'null', '-']);
+  assert.equal(decode.stderr, '', 'the second segment alone decodes cleanly');
+  assert.equal(Number(probe(segmentFile)[0].nb_read_frames), 25);
 });

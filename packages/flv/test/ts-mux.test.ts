@@ -200,6 +200,14 @@ test('AAC frames get an ADTS header with the right frame_length; audio PTS at 90
   assert.equal(audioOnly[0].pcr, 900);
 });
 
+test('MP3 audio: stream_type 0x03, frames carried unchanged', () => {
+  const muxer = new TsMuxer({ audio: { codec: 'mp3' } });
+  const pmt = readPackets(muxer.segmentStart())[1].payload.subarray(1);
+  assert.deepEqual(pmt.subarray(12, 17), hex('03 e101 f000'));
+  const frame = hex('fffb9064 00 11 22 33');
+  assert.deepEqual(readPes(readPackets(muxer.writeAudio(26, frame))).data, frame);
+});
+
 test('timestamps wrap at 2^33 ticks', () => {
   const muxer = new TsMuxer({ video: { codec: 'avc', config: AVC } });
   const wrapMs = 2 ** 33 / 90; // not an integer number of ms: 95443717.688…
