@@ -1,0 +1,74 @@
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import fs from 'node:fs';
+import path from 'node:path';
+import { test } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { createLogger, generateKeyPair } from '../src/index.ts';
+import { decodeDir, tempDir } from './support.ts';
+
+const CHILD = fileURLToPath(new URL('./fixtures/kill-child.ts', import.meta.url));
+
+/** Runs the child until it has acknowledged `target` lines (or 3 s passed), then SIGKILLs it. */
+async function runAndKill(dir: string, mode: 'crash-safe' | 'buffered', publicKey: string, target: number): Promise<number> {
+  const child = spawn(process.execPath, [CHILD, dir, mode, publicKey], { stdio: ['ignore', 'pipe', 'inherit'] });
+  let acked = 0;
+  let tail = '';
+  const killAt = setTimeout(() => child.kill('SIGKILL'), 3000);
+  child.stdout.setEncoding('utf8');
+  child.stdout.on('data', (chunk: string) => {
+    const lines = (tail + chunk).split('\n');
+    tail = lines.pop()!;
+    for (const line of lines) acked = Math.max(acked, Number(line));
+    if (acked >= target) child.kill('SIGKILL');
+  });
+  const [, signal] = await once(child, 'exit');
+  clearTimeout(killAt);
+  assert.equal(signal, 'SIGKILL', 'the child died of the kill, not of an error');
+  return acked;
+}
+
+const cases = [
+  { mode: 'crash-safe', encrypted: false },
+  { mode: 'crash-safe', encrypted: true },
+  { mode: 'buffered', encrypted: false },
+] as const;
+
+for (const { mode, encrypted } of cases) {
+  test(`kill -9 (${mode}${encrypted ? ', encrypted' : ''}): every acknowledged line is in the log after restart`, async (t) => {
+    const dir = tempDir(t);
+    const keys = generateKeyPair();
+    const acked = await runAndKill(dir, mode, encrypted ? keys.publicKey : '', 30_000);
+    assert.ok(acked > 1000, `the child logged for a while (acked ${acked})`);
+
+    // Restart: opening a logger on the same directory rescues the crash buffer.
+    const logger = createLogger({ dir, prefix: 'kill', publicKey: encrypted ? keys.publicKey : undefined, handleProcessEvents: false });
+    const recovered = logger.stats.recoveredRecords;
+    await logger.close();
+    if (mode === 'crash-safe') assert.ok(recovered > 0, 'the kill left records only the crash buffer had');
+
+    const seen = new Set<number>();
+    for (const r of decodeDir(dir, encrypted ? keys.privateKey : undefined)) {
+      if (r.tag === 'load') seen.add(Number(r.message.slice('line '.length)));
+    }
+    const missing: number[] = [];
+    for (let i = 1; i <= acked; i++) if (!seen.has(i)) missing.push(i);
+    assert.deepEqual(missing.slice(0, 10), [], `${missing.length} of ${acked} acknowledged lines missing (recovered ${recovered})`);
+    assert.ok(fs.existsSync(path.join(dir, 'kill.xbuf')));
+  });
+}
+
+test('a logger that was never closed (same process) is rescued by the next one', async (t) => {
+  const dir = tempDir(t);
+  const abandoned = createLogger({ dir, prefix: 'app', handleProcessEvents: false });
+  for (let i = 0; i < 100; i++) abandoned.info('t', `line ${i}`);
+  // No flush, no close: only the crash buffer has these records.
+  const next = createLogger({ dir, prefix: 'app', handleProcessEvents: false });
+  assert.equal(next.stats.recoveredRecords, 100);
+  await next.close();
+  const records = decodeDir(dir);
+  assert.deepEqual(records.slice(0, 100).map((r) => r.message), Array.from({ length: 100 }, (_, i) => `line ${i}`));
+  assert.match(records[100].message, /^recovered 100 records from the crash buffer/);
+  await abandoned.close();
+});
