@@ -1,10 +1,12 @@
 // The `livelink` command: one entry, one module per subcommand.
+import { runXlogCommand } from '@livelink/xlog';
 import { runServe } from './serve.ts';
 
 const usage = `Usage: livelink <command> [options]
 
 Commands:
   serve     run the streaming server, link gateway and web app (livelink serve --help)
+  xlog      decode xlog files and make keys (livelink xlog --help)
 `;
 
 async function main(argv: string[]): Promise<number> {
@@ -12,6 +14,8 @@ async function main(argv: string[]): Promise<number> {
   switch (command) {
     case 'serve':
       return runServe(rest);
+    case 'xlog':
+      return runXlogCommand(rest);
     case undefined:
     case '-h':
     case '--help':

@@ -5,7 +5,8 @@ import type { Duplex } from 'node:stream';
 import { mkdirSync } from 'node:fs';
 import { MediaServer } from '@livelink/media';
 import { parseServeArgs, serveHelp, SettingsError, type ServeSettings } from './settings.ts';
-import { consoleLog } from './console-log.ts';
+import { join } from 'node:path';
+import { createLogger } from '@livelink/xlog';
 
 /** A part of the platform that answers some HTTP paths; false means "not mine". */
 interface HttpRoute {
@@ -59,7 +60,9 @@ export interface RunningPlatform {
 
 export async function startPlatform(settings: ServeSettings): Promise<RunningPlatform> {
   mkdirSync(settings.dataDir, { recursive: true });
-  const log = consoleLog();
+  // The server logs through xlog (compressed, crash-safe files in the data directory) and,
+  // for whoever runs it in a terminal, to the console as well.
+  const log = createLogger({ dir: join(settings.dataDir, 'logs'), prefix: 'livelink', console: true });
   const media = new MediaServer({
     log,
     config: { gopCacheBytes: settings.gopCacheBytes, mergeWindowMs: settings.mergeWindowMs },
@@ -87,6 +90,7 @@ export async function startPlatform(settings: ServeSettings): Promise<RunningPla
       const httpClosed = new Promise<void>((resolve) => http.close(() => resolve()));
       http.closeAllConnections();
       await Promise.all([media.close(), httpClosed]);
+      await log.close();
     },
   };
 }
