@@ -182,16 +182,19 @@ export class FileSink {
     if (this.options.cacheDir) await this.moveFromCache(this.options.cacheDir, now);
   }
 
-  /** Deletes our own files (by name pattern, never anything else) whose mtime is past retention. */
+  /**
+   * Deletes our own files (by name pattern, never anything else) whose day ended more than
+   * retentionDays ago. Mars looks at mtime; the day in the name comes from the same clock as
+   * the records, so an injected clock and copied files (fresh mtimes) behave predictably.
+   */
   private async expire(now: number): Promise<void> {
-    const cutoff = now - this.options.retentionDays * DAY_MS;
     const busy = new Set(this.openPaths());
     for (const dir of this.dirs()) {
       for (const name of await readdirOrEmptyAsync(dir)) {
+        const m = this.namePattern.exec(name);
         const filePath = path.join(dir, name);
-        if (!this.namePattern.test(name) || busy.has(filePath)) continue;
-        const stat = await fs.promises.stat(filePath).catch(() => undefined);
-        if (stat && stat.isFile() && stat.mtimeMs < cutoff) await fs.promises.rm(filePath, { force: true });
+        if (!m || busy.has(filePath)) continue;
+        if (dayEnd(m[1]) < now - this.options.retentionDays * DAY_MS) await fs.promises.rm(filePath, { force: true });
       }
     }
   }
@@ -229,6 +232,11 @@ async function renamed(from: string, to: string): Promise<boolean> {
     if ((error as NodeJS.ErrnoException).code === 'EXDEV') return false;
     throw error;
   }
+}
+
+/** Local midnight after the day YYYYMMDD: the latest time a record in that day's file can have. */
+function dayEnd(day: string): number {
+  return new Date(Number(day.slice(0, 4)), Number(day.slice(4, 6)) - 1, Number(day.slice(6, 8)) + 1).getTime();
 }
 
 function escapeRegExp(text: string): string {
