@@ -133,13 +133,14 @@ export class CrashBuffer {
     segment.imageLength = body + length;
   }
 
-  /** Hands the framed-but-unwritten bytes to the kernel: from here a SIGKILL no longer loses them. */
-  commit(segment: Segment): void {
+  /** Hands the framed-but-unwritten bytes to the kernel: from here a SIGKILL no longer loses them. Returns the byte count. */
+  commit(segment: Segment): number {
     const from = segment.committedLength;
     const length = segment.imageLength - from;
-    if (length === 0) return;
+    if (length === 0) return 0;
     fs.writeSync(this.fd, segment.image, from, length, segment.fileOffset + from);
     segment.committedLength = segment.imageLength;
+    return length;
   }
 
   /** The segment's records are in the log file: invalidate its header so no one rescues them twice. */

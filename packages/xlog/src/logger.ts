@@ -69,7 +69,10 @@ export interface TaggedLogger extends LevelMethods {
 export interface LoggerStats {
   records: number;
   blocks: number;
+  /** Bytes of log file written (blocks, rescued blocks). */
   bytesWritten: number;
+  /** Bytes written into the crash buffer (page-cache traffic; the file itself stays 512 KiB). */
+  crashBufferBytes: number;
   /** Records a previous run left in the crash buffer and this run put into the log. */
   recoveredRecords: number;
   /** Times every segment was busy and a call had to flush synchronously (logging faster than blocks are written). */
@@ -114,7 +117,7 @@ export function createLogger(options: LoggerOptions): Logger {
 }
 
 class XLogger implements Logger {
-  readonly stats: LoggerStats = { records: 0, blocks: 0, bytesWritten: 0, recoveredRecords: 0, forcedFlushes: 0, writeErrors: 0 };
+  readonly stats: LoggerStats = { records: 0, blocks: 0, bytesWritten: 0, crashBufferBytes: 0, recoveredRecords: 0, forcedFlushes: 0, writeErrors: 0 };
   readonly crashBufferPath: string;
   private minLevel: number;
   private readonly crashSafe: boolean;
@@ -273,7 +276,7 @@ class XLogger implements Logger {
 
   private commit(segment: Segment): void {
     try {
-      this.crash.commit(segment);
+      this.stats.crashBufferBytes += this.crash.commit(segment);
     } catch (error) {
       this.fail(error as Error);
     }
