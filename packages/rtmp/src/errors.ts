@@ -23,9 +23,7 @@ export type RtmpErrorCode =
   /** Well-formed messages in an order the protocol forbids (commands before connect, a second connect...). */
   | 'protocol-violation'
   /** The peer created more message streams than the session allows. */
-  | 'too-many-streams'
-  /** Bytes arrived after the session already failed or was closed. */
-  | 'closed';
+  | 'too-many-streams';
 
 export class RtmpError extends Error {
   readonly code: RtmpErrorCode;
