@@ -17,6 +17,7 @@ import {
 import { crc32 } from './crc32.ts';
 import { XlogError, type XlogErrorCode } from './errors.ts';
 import {
+  MARS_HEADER_BYTES,
   marsBlockLength,
   parseMarsHeader,
   parseMarsLine,
@@ -273,7 +274,7 @@ function* decodeMarsBlock(state: ScanState, offset: number, header: MarsBlockHea
   if (header.seq !== 0) state.lastMarsSeq = header.seq;
   const encrypted = header.mode.encrypted && !header.mode.sync;
   if (encrypted) state.summary.encryptedBlocks++;
-  const payload = state.bytes.subarray(offset + 73, offset + 73 + header.length);
+  const payload = state.bytes.subarray(offset + MARS_HEADER_BYTES, offset + MARS_HEADER_BYTES + header.length);
   let text: string;
   try {
     text = marsText(state, header, payload);

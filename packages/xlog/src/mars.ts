@@ -4,7 +4,6 @@
 // TEA (16 rounds) in ECB over 8-byte groups, with a key from secp256k1 ECDH. Pure.
 
 export const MARS_HEADER_BYTES = 73;
-export const MARS_PUBLIC_KEY_BYTES = 64;
 export const MARS_MAGIC_END = 0x00;
 
 export type MarsCompression = 'zlib' | 'zstd';

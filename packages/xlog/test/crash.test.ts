@@ -9,6 +9,7 @@ import { createLogger, generateKeyPair } from '../src/index.ts';
 import { decodeDir, tempDir } from './support.ts';
 
 const CHILD = fileURLToPath(new URL('./fixtures/kill-child.ts', import.meta.url));
+const EXIT_CHILD = fileURLToPath(new URL('./fixtures/exit-child.ts', import.meta.url));
 
 /** Runs the child until it has acknowledged `target` lines (or 3 s passed), then SIGKILLs it. */
 async function runAndKill(dir: string, mode: 'crash-safe' | 'buffered', publicKey: string, target: number): Promise<number> {
@@ -72,3 +73,24 @@ test('a logger that was never closed (same process) is rescued by the next one',
   assert.match(records[100].message, /^recovered 100 records from the crash buffer/);
   await abandoned.close();
 });
+
+for (const how of ['signal', 'throw', 'exit'] as const) {
+  test(`the process going away (${how}) flushes buffered records into the log file itself`, async (t) => {
+    const dir = tempDir(t);
+    const child = spawn(process.execPath, [EXIT_CHILD, dir, how], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stderr = '';
+    child.stderr.on('data', (c) => (stderr += c));
+    if (how === 'signal') {
+      const [chunk] = await once(child.stdout, 'data');
+      assert.equal(String(chunk), 'ready\n');
+      child.kill('SIGTERM');
+    }
+    const [code, signal] = await once(child, 'exit');
+    if (how === 'signal') assert.equal(signal, 'SIGTERM', 'the signal was re-raised, so the process still died of it');
+    if (how === 'throw') assert.equal(code, 1, 'the uncaught exception still crashed the process');
+    if (how === 'throw') assert.match(stderr, /boom/);
+    if (how === 'exit') assert.equal(code, 3);
+    // Decoded without opening a logger: no rescue from the crash buffer is involved.
+    assert.deepEqual(decodeDir(dir).map((r) => r.message), Array.from({ length: 1000 }, (_, i) => `line ${i + 1}`));
+  });
+}
