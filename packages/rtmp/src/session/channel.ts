@@ -71,6 +71,11 @@ export class MessageChannel {
     return this.#bytesReceived;
   }
 
+  /** Bytes held for partly received messages. */
+  get bufferedBytes(): number {
+    return this.#reader.bufferedBytes;
+  }
+
   /** Sequence number of the peer's last Acknowledgement: how much of what we sent it has read. */
   get peerAcknowledged(): number {
     return this.#peerAcknowledged;

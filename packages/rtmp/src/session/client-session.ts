@@ -97,6 +97,11 @@ export class ClientSession {
     return this.#channel.bytesReceived;
   }
 
+  /** Bytes held for partly received messages (bounded by maxBufferedBytes). */
+  get bufferedBytes(): number {
+    return this.#channel.bufferedBytes;
+  }
+
   get outChunkSize(): number {
     return this.#channel.outChunkSize;
   }

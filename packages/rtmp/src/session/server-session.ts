@@ -145,6 +145,11 @@ export class ServerSession {
     return this.#channel.bytesReceived;
   }
 
+  /** Bytes held for partly received messages (bounded by maxBufferedBytes). */
+  get bufferedBytes(): number {
+    return this.#channel.bufferedBytes;
+  }
+
   /** The client's last Acknowledgement sequence number. */
   get peerAcknowledged(): number {
     return this.#channel.peerAcknowledged;
