@@ -442,14 +442,19 @@ function serializeFields(fields: Fields): string {
   return json.length > MAX_FIELDS_CHARS ? JSON.stringify({ truncatedFields: json.slice(0, 2048), length: json.length }) : json;
 }
 
-/** Another live process writing the same crash buffer would corrupt both; refuse instead. */
+/**
+ * Another live process writing the same crash buffer (and log file) would corrupt both; refuse
+ * instead. A pid reused by an unrelated process after a reboot gives a false alarm: the error
+ * names the pid, and removing the stale buffer file clears it.
+ */
 function assertNotInUse(leftovers: LiveSegment[], bufferPath: string): void {
   for (const { header } of leftovers) {
     if (header.pid === process.pid) continue;
     try {
       process.kill(header.pid, 0);
-    } catch {
-      continue;
+    } catch (error) {
+      // EPERM: the pid exists but belongs to another user, so it is alive all the same.
+      if ((error as NodeJS.ErrnoException).code !== 'EPERM') continue;
     }
     throw new XlogError('buffer-in-use', `${bufferPath} is in use by live pid ${header.pid}; use another prefix or directory`);
   }

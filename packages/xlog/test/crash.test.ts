@@ -5,6 +5,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
+import zlib from 'node:zlib';
 import { createLogger, generateKeyPair } from '../src/index.ts';
 import { decodeDir, tempDir } from './support.ts';
 
@@ -94,3 +95,19 @@ for (const how of ['signal', 'throw', 'exit'] as const) {
     assert.deepEqual(decodeDir(dir).map((r) => r.message), Array.from({ length: 1000 }, (_, i) => `line ${i + 1}`));
   });
 }
+
+test('a crash buffer held by another live process is refused', async (t) => {
+  const dir = tempDir(t);
+  const other = spawn(process.execPath, ['-e', 'setTimeout(() => {}, 30000)'], { stdio: 'ignore' });
+  t.after(() => other.kill('SIGKILL'));
+  const logger = createLogger({ dir, prefix: 'app', handleProcessEvents: false, flushIntervalMs: 60_000 });
+  logger.info('t', 'pending');
+  // Stamp the live segment with the other process's pid, as if it were the writer.
+  const file = path.join(dir, 'app.xbuf');
+  const bytes = fs.readFileSync(file);
+  bytes.writeUInt32LE(other.pid!, 12);
+  bytes.writeUInt32LE(zlib.crc32(bytes.subarray(0, 80)), 80);
+  fs.writeFileSync(file, bytes);
+  assert.throws(() => createLogger({ dir, prefix: 'app', handleProcessEvents: false }), { name: 'XlogError', code: 'buffer-in-use' });
+  await logger.close();
+});
