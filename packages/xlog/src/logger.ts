@@ -103,6 +103,8 @@ export interface Logger {
 }
 
 const FATAL = LEVELS.fatal;
+/** Crash buffers open in this process: two loggers on one buffer would overwrite each other's blocks. */
+const openBuffers = new Set<string>();
 const INTERNAL_TAG = 'xlog';
 
 interface PendingWrite {
@@ -175,9 +177,13 @@ class XLogger implements Logger {
     const session = randomBytes(4).readUInt32LE(0);
     this.encoder = new BlockEncoder({ compression: options.compression ?? 'zstd', recipientPublicKey: publicKey, session, pid: process.pid });
     this.crashBufferPath = path.join(options.cacheDir ?? options.dir, `${options.prefix}.xbuf`);
+    if (openBuffers.has(this.crashBufferPath)) {
+      throw new XlogError('buffer-in-use', `${this.crashBufferPath} is already open in this process; close that logger or use another prefix`);
+    }
     const leftovers = CrashBuffer.readLive(this.crashBufferPath);
     assertNotInUse(leftovers, this.crashBufferPath);
     this.crash = new CrashBuffer(this.crashBufferPath, session, process.pid, this.encoder.crashCipher);
+    openBuffers.add(this.crashBufferPath);
     if (leftovers.length > 0) this.rescue(leftovers);
     this.active = this.crash.segments[0];
     this.crash.activate(this.active, ++this.serial, this.clock.now());
@@ -403,6 +409,7 @@ class XLogger implements Logger {
     this.consoleSink?.flush();
     this.closed = true;
     this.crash.close();
+    openBuffers.delete(this.crashBufferPath);
     await this.sink.close();
     if (this.handleProcessEvents) unregisterForExit(this);
   }

@@ -61,18 +61,23 @@ for (const { mode, encrypted } of cases) {
   });
 }
 
-test('a logger that was never closed (same process) is rescued by the next one', async (t) => {
+test('a crash buffer left by a logger that was never closed is rescued by the next one', async (t) => {
   const dir = tempDir(t);
-  const abandoned = createLogger({ dir, prefix: 'app', handleProcessEvents: false });
+  const abandoned = createLogger({ dir, prefix: 'app', handleProcessEvents: false, flushIntervalMs: 60_000 });
   for (let i = 0; i < 100; i++) abandoned.info('t', `line ${i}`);
-  // No flush, no close: only the crash buffer has these records.
-  const next = createLogger({ dir, prefix: 'app', handleProcessEvents: false });
+  // No flush, no close: only the crash buffer has these records. Its bytes as they are now are
+  // what a crash would leave; a second logger on the same live buffer would be refused.
+  assert.throws(() => createLogger({ dir, prefix: 'app', handleProcessEvents: false }), { name: 'XlogError', code: 'buffer-in-use' });
+  const restartDir = tempDir(t);
+  fs.copyFileSync(path.join(dir, 'app.xbuf'), path.join(restartDir, 'app.xbuf'));
+  await abandoned.close();
+  const next = createLogger({ dir: restartDir, prefix: 'app', handleProcessEvents: false });
   assert.equal(next.stats.recoveredRecords, 100);
   await next.close();
-  const records = decodeDir(dir);
+  const records = decodeDir(restartDir);
   assert.deepEqual(records.slice(0, 100).map((r) => r.message), Array.from({ length: 100 }, (_, i) => `line ${i}`));
   assert.match(records[100].message, /^recovered 100 records from the crash buffer/);
-  await abandoned.close();
+  assert.equal(records.length, 101);
 });
 
 for (const how of ['signal', 'throw', 'exit'] as const) {
@@ -107,7 +112,8 @@ test('a crash buffer held by another live process is refused', async (t) => {
   const bytes = fs.readFileSync(file);
   bytes.writeUInt32LE(other.pid!, 12);
   bytes.writeUInt32LE(zlib.crc32(bytes.subarray(0, 80)), 80);
-  fs.writeFileSync(file, bytes);
-  assert.throws(() => createLogger({ dir, prefix: 'app', handleProcessEvents: false }), { name: 'XlogError', code: 'buffer-in-use' });
+  const elsewhere = tempDir(t);
+  fs.writeFileSync(path.join(elsewhere, 'app.xbuf'), bytes);
   await logger.close();
+  assert.throws(() => createLogger({ dir: elsewhere, prefix: 'app', handleProcessEvents: false }), { name: 'XlogError', code: 'buffer-in-use', message: new RegExp(`live pid ${other.pid}`) });
 });
