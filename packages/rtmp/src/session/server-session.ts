@@ -7,7 +7,6 @@ import type { Amf0Value } from '@livelink/amf';
 import { RtmpError } from '../errors.ts';
 import { ServerHandshake } from '../handshake/server.ts';
 import type { HandshakeInfo } from '../handshake/types.ts';
-import { ChunkStreamId } from '../chunk/types.ts';
 import type { RtmpMessage } from '../chunk/types.ts';
 import type { Command } from '../message/command.ts';
 import { commandMessage } from '../message/command.ts';
