@@ -1,0 +1,68 @@
+// HLS output settings. Every bound here is also a memory bound: a stream holds at most
+// windowSegments + keepSegments finished segments plus one open segment of at most maxSegmentBytes.
+
+export interface HlsConfig {
+  enabled: boolean;
+  /** Segments are cut at the first keyframe at or after this duration (audio-only streams: the first audio frame). */
+  targetDurationMs: number;
+  /** Segments listed in the live playlist. */
+  windowSegments: number;
+  /** Segments still served after leaving the playlist, for players holding an older playlist; then removed. */
+  keepSegments: number;
+  /** A segment this long or this large without a keyframe is cut anyway (the next one starts without a keyframe). */
+  maxSegmentDurationMs: number;
+  maxSegmentBytes: number;
+  /** After the publisher leaves, the playlist stays live this long so a reconnect continues it (after a discontinuity). */
+  republishGraceMs: number;
+  /** Then the playlist ends (EXT-X-ENDLIST) and is still served this long, so players can finish, then dropped. */
+  endedRetainMs: number;
+  /** A client counts as a viewer while it has fetched the playlist within this window. */
+  viewerWindowMs: number;
+  /** A playlist request for a live stream that has no segment yet waits this long for its first one. */
+  firstSegmentWaitMs: number;
+  /** Where segments live. Only memory for now: small, bounded, and gone with the process. */
+  storage: 'memory';
+}
+
+export const defaultHlsConfig: HlsConfig = {
+  enabled: true,
+  targetDurationMs: 2000,
+  windowSegments: 6,
+  keepSegments: 3,
+  maxSegmentDurationMs: 15_000,
+  maxSegmentBytes: 16 * 1024 * 1024,
+  republishGraceMs: 10_000,
+  endedRetainMs: 30_000,
+  viewerWindowMs: 10_000,
+  firstSegmentWaitMs: 10_000,
+  storage: 'memory',
+};
+
+export class HlsConfigError extends Error {
+  readonly code = 'invalid-hls-config';
+  constructor(message: string) {
+    super(message);
+    this.name = 'HlsConfigError';
+  }
+}
+
+/** Defaults overridden by `overrides`; throws HlsConfigError for values that would break the playlist or memory bounds. */
+export function resolveHlsConfig(overrides: Partial<HlsConfig> = {}): HlsConfig {
+  const config = { ...defaultHlsConfig, ...overrides };
+  const positive = ['targetDurationMs', 'windowSegments', 'maxSegmentDurationMs', 'maxSegmentBytes', 'viewerWindowMs'] as const;
+  for (const key of positive) {
+    if (!Number.isFinite(config[key]) || config[key] <= 0) throw new HlsConfigError(`hls.${key} must be a positive number, got ${config[key]}`);
+  }
+  const nonNegative = ['keepSegments', 'republishGraceMs', 'endedRetainMs', 'firstSegmentWaitMs'] as const;
+  for (const key of nonNegative) {
+    if (!Number.isFinite(config[key]) || config[key] < 0) throw new HlsConfigError(`hls.${key} must be zero or more, got ${config[key]}`);
+  }
+  if (!Number.isInteger(config.windowSegments) || !Number.isInteger(config.keepSegments)) {
+    throw new HlsConfigError('hls.windowSegments and hls.keepSegments must be whole numbers');
+  }
+  if (config.maxSegmentDurationMs < config.targetDurationMs) {
+    throw new HlsConfigError(`hls.maxSegmentDurationMs (${config.maxSegmentDurationMs}) is below hls.targetDurationMs (${config.targetDurationMs})`);
+  }
+  if (config.storage !== 'memory') throw new HlsConfigError(`hls.storage '${String(config.storage)}' is not supported (only 'memory')`);
+  return config;
+}

@@ -1,0 +1,320 @@
+// Turns one stream's frames into MPEG-TS segments cut on keyframes. A state machine over
+// frames: no clock, no I/O. Each segment starts with PAT/PMT and, for video, a keyframe (the
+// muxer puts SPS/PPS in front of it), so a player can start from any segment.
+import {
+  TsMuxer,
+  parseVideoTagHeader,
+  parseAudioTagHeader,
+  parseAvcDecoderConfigurationRecord,
+  parseHevcDecoderConfigurationRecord,
+  parseAudioSpecificConfig,
+  adtsHeader,
+  readMetadata,
+  FlvError,
+  CodecConfigError,
+  type TsVideoTrack,
+  type TsAudioTrack,
+} from '@livelink/flv';
+import type { HubFrame } from '../hub/frame.ts';
+
+/**
+ * Added to every timestamp on the TS timeline: frames slightly older than the first one (audio
+ * interleaving, B-frame reordering) must not go below zero, where MPEG-TS timestamps wrap to 2^33.
+ */
+const TIMELINE_OFFSET_MS = 1000;
+
+export interface ClosedSegment {
+  data: Buffer;
+  durationMs: number;
+  /** The segment follows a republish, a codec change or a timestamp jump: players must reset their decoders. */
+  discontinuity: boolean;
+}
+
+export interface SegmenterLimits {
+  targetDurationMs: number;
+  maxSegmentDurationMs: number;
+  maxSegmentBytes: number;
+}
+
+interface OpenSegment {
+  chunks: Uint8Array[];
+  bytes: number;
+  startMs: number;
+  lastMs: number;
+  discontinuity: boolean;
+}
+
+type Warn = (message: string, fields: Record<string, unknown>) => void;
+
+export class Segmenter {
+  readonly #limits: SegmenterLimits;
+  readonly #warn: Warn;
+  #video: { track: TsVideoTrack; record: Uint8Array } | null = null;
+  /** The stream's video cannot go in MPEG-TS (VP9, AV1, ...): segments carry its audio only. */
+  #videoUnsupported = false;
+  #audio: { track: TsAudioTrack; record: Uint8Array | null } | null = null;
+  #audioUnsupported = false;
+  /** onMetaData named a video codec: audio alone must not start the playlist before the video configuration arrives. */
+  #metadataAnnouncesVideo = false;
+  #awaitingVideoSince: number | null = null;
+  #muxer: TsMuxer | null = null;
+  #muxerHasVideo = false;
+  #muxerHasAudio = false;
+  /** The tracks differ from the muxer's: the next start point gets a new muxer after a discontinuity. */
+  #configChanged = false;
+  /** The AAC configuration changed: the muxer would write wrong ADTS headers, so audio waits for the new muxer. */
+  #audioStale = false;
+  #discontinuityPending = false;
+  #startedAny = false;
+  #open: OpenSegment | null = null;
+  #lastRawTimestamp: number | null = null;
+  #time = 0;
+  #lastTimingFrameMs: number | null = null;
+  /** Spacing of the last two frames of the track that times segments, to give the final frame a duration. */
+  #frameIntervalMs = 0;
+  #droppedFrames = 0;
+
+  constructor(limits: SegmenterLimits, warn: Warn) {
+    this.#limits = limits;
+    this.#warn = warn;
+  }
+
+  /** Frames that could not be parsed or muxed, or whose codec MPEG-TS cannot carry. */
+  get droppedFrames(): number {
+    return this.#droppedFrames;
+  }
+
+  /** Bytes of the segment being built. */
+  get openBytes(): number {
+    return this.#open?.bytes ?? 0;
+  }
+
+  /**
+   * A new publish: codecs may differ, so tracks are learnt again and a new muxer (whose
+   * continuity counters restart) begins after a discontinuity. Returns a segment still open.
+   */
+  startPublish(): ClosedSegment | null {
+    const closed = this.finish();
+    this.#video = null;
+    this.#videoUnsupported = false;
+    this.#audio = null;
+    this.#audioUnsupported = false;
+    this.#metadataAnnouncesVideo = false;
+    this.#awaitingVideoSince = null;
+    this.#muxer = null;
+    this.#configChanged = false;
+    this.#audioStale = false;
+    this.#discontinuityPending = this.#startedAny;
+    return closed;
+  }
+
+  /** The publisher left: the open segment ends with its last frame. */
+  finish(): ClosedSegment | null {
+    const open = this.#open;
+    return open === null ? null : this.#close(open.lastMs + this.#frameIntervalMs);
+  }
+
+  /** Returns the segment this frame closed, if any. */
+  push(frame: HubFrame): ClosedSegment | null {
+    if (frame.kind === 'data') {
+      this.#noteMetadata(frame.payload);
+      return null;
+    }
+    if (frame.isSequenceHeader) {
+      if (frame.kind === 'video') this.#setVideoConfig(frame.payload);
+      else this.#setAudioConfig(frame.payload);
+      return null;
+    }
+    const time = this.#advanceTime(frame.timestamp);
+    const media = this.#parse(frame);
+    if (media === null) return null;
+    const startPoint = this.#isStartPoint(frame, time);
+    let closed: ClosedSegment | null = null;
+    const open = this.#open;
+    if (open !== null) {
+      const length = time - open.startMs;
+      if (Math.abs(time - open.lastMs) > this.#limits.maxSegmentDurationMs) {
+        // A timestamp jump: a player would stall or skip across it. End here; go on after a discontinuity.
+        closed = this.#close(open.lastMs + this.#frameIntervalMs);
+        this.#discontinuityPending = true;
+      } else if (startPoint && (length >= this.#limits.targetDurationMs || this.#configChanged)) {
+        closed = this.#close(time);
+      } else if (length >= this.#limits.maxSegmentDurationMs || open.bytes >= this.#limits.maxSegmentBytes) {
+        // No keyframe in sight: cut anyway so memory stays bounded; the next segment starts mid-GOP.
+        closed = this.#close(time);
+        this.#openSegment(time);
+      }
+    }
+    if (this.#open === null && startPoint) this.#openSegment(time);
+    if (this.#open !== null) this.#write(frame.kind, media, frame.isKeyframe, time);
+    return closed;
+  }
+
+  #advanceTime(rawTimestamp: number): number {
+    // Hub timestamps are 32-bit milliseconds; the signed 32-bit difference carries the timeline across the wrap.
+    if (this.#lastRawTimestamp !== null) this.#time += (rawTimestamp - this.#lastRawTimestamp) | 0;
+    else this.#time = rawTimestamp;
+    this.#lastRawTimestamp = rawTimestamp;
+    return this.#time;
+  }
+
+  #isStartPoint(frame: HubFrame, time: number): boolean {
+    if (this.#video !== null) return frame.kind === 'video' && frame.isKeyframe;
+    if (frame.kind !== 'audio' || this.#audio === null) return false;
+    if (!this.#metadataAnnouncesVideo || this.#videoUnsupported) return true;
+    // Video was announced but has not come: wait for it a while, then go on with audio alone.
+    this.#awaitingVideoSince ??= time;
+    return time - this.#awaitingVideoSince >= this.#limits.maxSegmentDurationMs;
+  }
+
+  #openSegment(time: number): void {
+    if (this.#muxer === null || this.#configChanged) {
+      const video = this.#video?.track;
+      const audio = this.#audio?.track;
+      if (video === undefined && audio === undefined) return;
+      if (this.#muxer !== null) this.#discontinuityPending = true;
+      this.#muxer = new TsMuxer({ ...(video && { video }), ...(audio && { audio }) });
+      this.#muxerHasVideo = video !== undefined;
+      this.#muxerHasAudio = audio !== undefined;
+      this.#configChanged = false;
+      this.#audioStale = false;
+    }
+    const tables = this.#muxer.segmentStart();
+    this.#open = { chunks: [tables], bytes: tables.length, startMs: time, lastMs: time, discontinuity: this.#discontinuityPending };
+    this.#discontinuityPending = false;
+    this.#startedAny = true;
+  }
+
+  #close(endMs: number): ClosedSegment {
+    const open = this.#open!;
+    this.#open = null;
+    return { data: Buffer.concat(open.chunks, open.bytes), durationMs: Math.max(0, endMs - open.startMs), discontinuity: open.discontinuity };
+  }
+
+  #write(kind: 'audio' | 'video', media: { cts: number; data: Uint8Array }, keyframe: boolean, time: number): void {
+    const open = this.#open!;
+    const muxer = this.#muxer!;
+    if (kind === 'video' ? !this.#muxerHasVideo : !this.#muxerHasAudio || this.#audioStale) return;
+    let chunk: Uint8Array;
+    try {
+      const dts = time + TIMELINE_OFFSET_MS;
+      chunk = kind === 'video' ? muxer.writeVideo(dts, media.cts, media.data, keyframe) : muxer.writeAudio(dts, media.data);
+    } catch (error) {
+      if (!(error instanceof FlvError || error instanceof CodecConfigError)) throw error;
+      this.#droppedFrames++;
+      return;
+    }
+    open.chunks.push(chunk);
+    open.bytes += chunk.length;
+    open.lastMs = Math.max(open.lastMs, time);
+    if (kind === (this.#muxerHasVideo ? 'video' : 'audio')) {
+      if (this.#lastTimingFrameMs !== null && time > this.#lastTimingFrameMs) this.#frameIntervalMs = time - this.#lastTimingFrameMs;
+      this.#lastTimingFrameMs = time;
+    }
+  }
+
+  /** The coded data of a media frame, or null for frames that carry none (end of sequence, commands) or cannot go in the TS. */
+  #parse(frame: HubFrame): { cts: number; data: Uint8Array } | null {
+    try {
+      if (frame.kind === 'video') {
+        const header = parseVideoTagHeader(frame.payload);
+        if (header.packetType !== 'coded-frames') return null;
+        if (header.codec !== this.#video?.track.codec) return this.#drop();
+        return { cts: header.compositionTime, data: frame.payload.subarray(header.dataOffset) };
+      }
+      const header = parseAudioTagHeader(frame.payload);
+      if (header.packetType !== 'coded-frames') return null;
+      // MP3 has no configuration record: its first frame declares the track.
+      if (header.codec === 'mp3' && this.#audio === null && !this.#audioUnsupported) this.#setAudioTrack({ codec: 'mp3' }, null);
+      if (header.codec !== this.#audio?.track.codec) {
+        // AAC frames before their configuration just wait for it; other codecs never get one we can use.
+        if (header.codec !== 'aac' && this.#audio === null) this.#unsupportedAudio(String(header.codec ?? header.fourCc ?? 'unknown'));
+        return this.#drop();
+      }
+      return { cts: 0, data: frame.payload.subarray(header.dataOffset) };
+    } catch (error) {
+      if (!(error instanceof FlvError)) throw error;
+      return this.#drop();
+    }
+  }
+
+  #drop(): null {
+    this.#droppedFrames++;
+    return null;
+  }
+
+  #noteMetadata(payload: Uint8Array): void {
+    try {
+      const codec = readMetadata(payload)?.videocodecid;
+      this.#metadataAnnouncesVideo = codec !== undefined && codec !== 0;
+    } catch (error) {
+      if (!(error instanceof FlvError)) throw error;
+    }
+  }
+
+  #setVideoConfig(payload: Uint8Array): void {
+    let codec = 'unknown';
+    try {
+      const header = parseVideoTagHeader(payload);
+      codec = String(header.codec ?? header.fourCc ?? 'unknown');
+      const record = payload.subarray(header.dataOffset);
+      if (header.packetType === 'sequence-start' && this.#video !== null && sameBytes(this.#video.record, record)) return;
+      let track: TsVideoTrack;
+      if (header.packetType === 'sequence-start' && header.codec === 'avc') track = { codec: 'avc', config: parseAvcDecoderConfigurationRecord(record) };
+      else if (header.packetType === 'sequence-start' && header.codec === 'hevc') track = { codec: 'hevc', config: parseHevcDecoderConfigurationRecord(record) };
+      else return this.#unsupportedVideo(codec);
+      this.#video = { track, record };
+      this.#videoUnsupported = false;
+      this.#tracksChanged();
+    } catch (error) {
+      if (!(error instanceof FlvError || error instanceof CodecConfigError)) throw error;
+      this.#unsupportedVideo(`${codec} (unreadable configuration: ${error.message})`);
+    }
+  }
+
+  #setAudioConfig(payload: Uint8Array): void {
+    let codec = 'unknown';
+    try {
+      const header = parseAudioTagHeader(payload);
+      codec = String(header.codec ?? header.fourCc ?? 'unknown');
+      const record = payload.subarray(header.dataOffset);
+      if (header.packetType !== 'sequence-start' || header.codec !== 'aac') return this.#unsupportedAudio(codec);
+      if (this.#audio?.record && sameBytes(this.#audio.record, record)) return;
+      const config = parseAudioSpecificConfig(record);
+      adtsHeader(config, 0); // throws for configurations ADTS cannot express, which MPEG-TS then cannot carry
+      this.#setAudioTrack({ codec: 'aac', config }, record);
+    } catch (error) {
+      if (!(error instanceof FlvError || error instanceof CodecConfigError)) throw error;
+      this.#unsupportedAudio(`${codec} (${error.message})`);
+    }
+  }
+
+  #setAudioTrack(track: TsAudioTrack, record: Uint8Array | null): void {
+    if (this.#muxerHasAudio && this.#muxer !== null) this.#audioStale = true;
+    this.#audio = { track, record };
+    this.#audioUnsupported = false;
+    this.#tracksChanged();
+  }
+
+  #unsupportedVideo(codec: string): void {
+    if (!this.#videoUnsupported) this.#warn('video cannot be carried in MPEG-TS; HLS gets audio only', { codec });
+    this.#videoUnsupported = true;
+    if (this.#video !== null) this.#tracksChanged();
+    this.#video = null;
+  }
+
+  #unsupportedAudio(codec: string): void {
+    if (!this.#audioUnsupported) this.#warn('audio cannot be carried in MPEG-TS; HLS gets video only', { codec });
+    this.#audioUnsupported = true;
+    if (this.#audio !== null) this.#tracksChanged();
+    this.#audio = null;
+  }
+
+  #tracksChanged(): void {
+    if (this.#muxer !== null) this.#configChanged = true;
+  }
+}
+
+function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
+  return a.length === b.length && Buffer.compare(a, b) === 0;
+}
