@@ -19,6 +19,13 @@ test('the signature is the documented HMAC-SHA256 of "action:app/stream:expires"
   assert.equal(token(), `expires=1735689660&sign=${expected}`);
 });
 
+test('the docs/auth.md example matches the value computed by `openssl dgst -sha256 -hmac`', () => {
+  assert.equal(
+    signStreamToken({ secret: '0123456789abcdef0123', app: 'live', stream: 'demo', action: 'publish', expiresAt: 1_735_693_200 }),
+    'expires=1735693200&sign=93fefd78537585dd0a9c92176fd6bf2e7e1650dc356185065785ae0647217b32',
+  );
+});
+
 test('names are percent-encoded (RFC 3986) in the string to sign, so a "/" or ":" cannot move a boundary', () => {
   assert.equal(tokenStringToSign('play', 'live/sub', 'a:b c', '7'), 'play:live%2Fsub/a%3Ab%20c:7');
   assert.equal(tokenStringToSign('play', "x!'()*~", 'é', '7'), "play:x%21%27%28%29%2A~/%C3%A9:7");
