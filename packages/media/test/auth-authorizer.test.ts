@@ -66,11 +66,11 @@ test('the token is checked before the hook, which is never asked about a bad tok
   assert.deepEqual(scripted.asked, [good], 'the hook gets the whole request, token included');
 });
 
-test('hook refusals map to 403, hook failures (5xx or no answer) to 503', async () => {
+test('hook refusals (4xx) map to 403, broken hooks (3xx, 5xx, no answer) to 503', async () => {
   const cases: Array<[HookDecision, 403 | 503]> = [
     [{ ok: false, reason: 'on_play hook answered 403', status: 403 }, 403],
     [{ ok: false, reason: 'on_play hook answered 404', status: 404 }, 403],
-    [{ ok: false, reason: 'on_play hook answered 302', status: 302 }, 403],
+    [{ ok: false, reason: 'on_play hook answered 302', status: 302 }, 503],
     [{ ok: false, reason: 'on_play hook answered 502', status: 502 }, 503],
     [{ ok: false, reason: 'on_play hook timed out' }, 503],
   ];

@@ -107,11 +107,14 @@ test('a 5xx answer refuses (fail closed) and is logged as a hook failure', async
   assert.equal(warnings[0].fields?.status, 500);
 });
 
-test('a redirect is not followed and refuses', async () => {
-  const hooks = createWebhooks({ urls: { onPublish: `${base}/302` } });
+test('a redirect is not followed, refuses, and is logged as a broken hook', async () => {
+  const { log, warnings } = recordingLog();
+  const hooks = createWebhooks({ urls: { onPublish: `${base.replace('//', '//ops:hunter2@')}/302?key=s3cret` }, log });
   const count = received.length;
   assert.deepEqual(await hooks.authorize(publish), { ok: false, reason: 'on_publish hook answered 302', status: 302 });
   assert.equal(received.length, count + 1, 'only the hook itself was asked');
+  assert.equal(warnings[0].fields?.status, 302);
+  assert.equal(warnings[0].fields?.url, `${base}/302`, 'credentials in the hook URL stay out of the logs');
 });
 
 test('a hook slower than the timeout refuses after the timeout, without a status', async () => {

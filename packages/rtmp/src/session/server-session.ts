@@ -204,7 +204,11 @@ export class ServerSession {
     this.sendStatus(streamId, 'error', code, description);
   }
 
-  /** Starts a pending play: Stream Begin, Play.Reset (if asked), Play.Start, |RtmpSampleAccess, Data.Start. */
+  /**
+   * Starts a pending play: Stream Begin, Play.Reset (if asked), Play.Start, |RtmpSampleAccess.
+   * No `onStatus NetStream.Data.Start` data message: ffmpeg's FLV demuxer turns any data
+   * message it does not know into a stray data stream, which players then have to ignore.
+   */
   acceptPlay(streamId: number): void {
     const stream = this.#pending(streamId, 'play-pending');
     if (stream === undefined) return;
@@ -214,7 +218,6 @@ export class ServerSession {
     this.sendStatus(streamId, 'status', 'NetStream.Play.Start', `Started playing ${stream.name}.`);
     // Lets Flash players read pixels and samples; ignored by everything else.
     this.#write(dataMessage(['|RtmpSampleAccess', true, true], { messageStreamId: streamId }));
-    this.#write(dataMessage(['onStatus', { code: 'NetStream.Data.Start' }], { messageStreamId: streamId }));
   }
 
   /** Refuses a pending play, e.g. with 'NetStream.Play.StreamNotFound'. */
