@@ -21,7 +21,7 @@ const hookServer = createServer((req: IncomingMessage, res: ServerResponse) => {
   req.on('data', (chunk: Buffer) => chunks.push(chunk));
   req.on('end', () => {
     const request: Received = {
-      path: req.url ?? '',
+      path: (req.url ?? '').split('?')[0],
       method: req.method ?? '',
       contentType: req.headers['content-type'],
       body: JSON.parse(Buffer.concat(chunks).toString('utf8')) as HookBody,
@@ -109,12 +109,12 @@ test('a 5xx answer refuses (fail closed) and is logged as a hook failure', async
 
 test('a redirect is not followed, refuses, and is logged as a broken hook', async () => {
   const { log, warnings } = recordingLog();
-  const hooks = createWebhooks({ urls: { onPublish: `${base.replace('//', '//ops:hunter2@')}/302?key=s3cret` }, log });
+  const hooks = createWebhooks({ urls: { onPublish: `${base}/302?key=s3cret` }, log });
   const count = received.length;
   assert.deepEqual(await hooks.authorize(publish), { ok: false, reason: 'on_publish hook answered 302', status: 302 });
   assert.equal(received.length, count + 1, 'only the hook itself was asked');
   assert.equal(warnings[0].fields?.status, 302);
-  assert.equal(warnings[0].fields?.url, `${base}/302`, 'credentials in the hook URL stay out of the logs');
+  assert.equal(warnings[0].fields?.url, `${base}/302`, 'a key in the hook URL stays out of the logs');
 });
 
 test('a hook slower than the timeout refuses after the timeout, without a status', async () => {
@@ -182,7 +182,7 @@ test('a fetch given in the options is used instead of the global one', async () 
 
 test('bad hook URLs and timeouts are configuration errors', () => {
   const code = (c: string) => (e: unknown) => e instanceof AuthConfigError && e.code === c;
-  for (const url of ['', 'not a url', '/relative', 'ftp://host/hook', 'file:///etc/passwd']) {
+  for (const url of ['', 'not a url', '/relative', 'ftp://host/hook', 'file:///etc/passwd', 'https://ops:pw@auth.example/hook']) {
     assert.throws(() => createWebhooks({ urls: { onPlay: url } }), code('bad-hook-url'), url);
   }
   for (const timeoutMs of [0, -1, 1.5, Number.NaN, 60_001]) {

@@ -20,7 +20,7 @@ export interface AuthorizerOptions {
 
 /**
  * `httpStatus` is what an HTTP edge answers: 401 when no token was presented, 403 when the
- * token or the hook said no, 503 when the hook could not be asked or failed (5xx).
+ * token or the hook (4xx) said no, 503 when the hook could not be asked or is broken (3xx, 5xx).
  */
 export type AccessDecision = { ok: true } | { ok: false; reason: string; httpStatus: 401 | 403 | 503 };
 
@@ -55,7 +55,8 @@ export function createAuthorizer(options: AuthorizerOptions = {}): Authorizer {
       if (webhooks === undefined) return { ok: true };
       const decision = await webhooks.authorize(request);
       if (decision.ok) return decision;
-      return { ok: false, reason: decision.reason, httpStatus: decision.status === undefined || decision.status >= 500 ? 503 : 403 };
+      const hookSaidNo = decision.status !== undefined && decision.status >= 400 && decision.status < 500;
+      return { ok: false, reason: decision.reason, httpStatus: hookSaidNo ? 403 : 503 };
     },
     notify(notice) {
       webhooks?.notify(notice);

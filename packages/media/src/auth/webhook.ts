@@ -133,12 +133,14 @@ export function createWebhooks(options: WebhookOptions): Webhooks {
       const hook = hookOf[request.action];
       const outcome = await call(url, request);
       if (!outcome.answered) {
-        log.warn('webhook', `${hook} hook ${outcome.failure}; refusing`, { url: url.href, app: request.app, stream: request.stream, clientId: request.clientId, detail: outcome.detail });
+        log.warn('webhook', `${hook} hook ${outcome.failure}; refusing`, { url: shownUrl(url), app: request.app, stream: request.stream, clientId: request.clientId, detail: outcome.detail });
         return { ok: false, reason: `${hook} hook ${outcome.failure}` };
       }
       if (outcome.status >= 200 && outcome.status < 300) return { ok: true };
-      if (outcome.status >= 500) {
-        log.warn('webhook', `${hook} hook failed; refusing`, { url: url.href, status: outcome.status, app: request.app, stream: request.stream, clientId: request.clientId });
+      // A 4xx is the hook saying no; anything else (5xx, or a 3xx from a moved endpoint) is a
+      // broken hook the operator needs to hear about.
+      if (outcome.status < 400 || outcome.status >= 500) {
+        log.warn('webhook', `${hook} hook failed; refusing`, { url: shownUrl(url), status: outcome.status, app: request.app, stream: request.stream, clientId: request.clientId });
       }
       return { ok: false, reason: `${hook} hook answered ${outcome.status}`, status: outcome.status };
     },
@@ -150,7 +152,7 @@ export function createWebhooks(options: WebhookOptions): Webhooks {
       const sent = call(url, notice).then((outcome) => {
         if (outcome.answered && outcome.status >= 200 && outcome.status < 300) return;
         const detail = outcome.answered ? `answered ${outcome.status}` : `${outcome.failure}: ${outcome.detail}`;
-        log.warn('webhook', `${hook} notification not delivered`, { url: url.href, app: notice.app, stream: notice.stream, clientId: notice.clientId, detail });
+        log.warn('webhook', `${hook} notification not delivered`, { url: shownUrl(url), app: notice.app, stream: notice.stream, clientId: notice.clientId, detail });
       });
       inFlight.add(sent);
       void sent.finally(() => inFlight.delete(sent));
@@ -168,7 +170,16 @@ function hookUrl(name: keyof WebhookUrls, value: string | undefined): URL | unde
   if (url === null || (url.protocol !== 'http:' && url.protocol !== 'https:')) {
     throw new AuthConfigError('bad-hook-url', `${name} hook must be an absolute http(s) URL, got "${value}"`);
   }
+  // fetch refuses such URLs on every call; better to say so once, at startup.
+  if (url.username !== '' || url.password !== '') {
+    throw new AuthConfigError('bad-hook-url', `${name} hook URL must not carry user:password@ (fetch refuses it); put a key in its query instead`);
+  }
   return url;
+}
+
+/** A hook URL's query may carry a key; logs get the endpoint only. */
+function shownUrl(url: URL): string {
+  return `${url.origin}${url.pathname}`;
 }
 
 /** fetch reports every network failure as "fetch failed"; the useful part is in its cause. */
