@@ -1,11 +1,13 @@
 // The `livelink` command: one entry, one module per subcommand.
 import { runXlogCommand } from '@livelink/xlog';
 import { runServe } from './serve.ts';
+import { runToken } from './token.ts';
 
 const usage = `Usage: livelink <command> [options]
 
 Commands:
   serve     run the streaming server, link gateway and web app (livelink serve --help)
+  token     sign a publish/play token for a stream (livelink token --help)
   xlog      decode xlog files and make keys (livelink xlog --help)
 `;
 
@@ -14,6 +16,8 @@ async function main(argv: string[]): Promise<number> {
   switch (command) {
     case 'serve':
       return runServe(rest);
+    case 'token':
+      return runToken(rest);
     case 'xlog':
       return runXlogCommand(rest);
     case undefined:

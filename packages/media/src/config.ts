@@ -26,6 +26,8 @@ export interface MediaServerConfig {
     dropBytes: number;
     /** Backlog above which a player is disconnected. */
     disconnectBytes: number;
+    /** A player that has skipped frames this long without catching up is disconnected. */
+    skipTimeoutMs: number;
   };
 }
 
@@ -46,6 +48,7 @@ export const defaultMediaConfig: MediaServerConfig = {
   player: {
     dropBytes: 2 * 1024 * 1024,
     disconnectBytes: 8 * 1024 * 1024,
+    skipTimeoutMs: 10_000,
   },
 };
 

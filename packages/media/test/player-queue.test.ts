@@ -26,7 +26,7 @@ const frame = (kind: 'video' | 'audio', key: boolean, size: number, header = fal
 test('a player starts on a keyframe, even when audio arrives first', () => {
   const sink = stalledSink();
   const writer = new BatchedWriter(sink, new FlushScheduler(0));
-  const queue = new PlayerQueue(writer, { dropBytes: 1 << 20, disconnectBytes: 1 << 22 }, () => assert.fail('no overflow'));
+  const queue = new PlayerQueue(writer, { dropBytes: 1 << 20, disconnectBytes: 1 << 22, skipTimeoutMs: 10_000 }, () => assert.fail('no overflow'));
   const offer = (f: HubFrame) => queue.offer(f, f.payload);
   offer(frame('video', false, 10)); // inter frame before any keyframe: skipped
   offer(frame('audio', false, 5)); // audio of a video stream before the keyframe: skipped
@@ -41,7 +41,7 @@ test('a stalled reader skips to keyframes past the drop limit and is cut past th
   const sink = stalledSink();
   const writer = new BatchedWriter(sink, new FlushScheduler(0));
   let overflow = '';
-  const queue = new PlayerQueue(writer, { dropBytes: 1000, disconnectBytes: 5000 }, (reason) => (overflow = reason));
+  const queue = new PlayerQueue(writer, { dropBytes: 1000, disconnectBytes: 5000, skipTimeoutMs: 10_000 }, (reason) => (overflow = reason));
   const offer = (f: HubFrame) => {
     queue.offer(f, f.payload);
     writer.flush();

@@ -1,7 +1,7 @@
 // What a player is sent, and what it is not: memory never grows with a stalled reader.
 // A player starts on a keyframe. When its backlog passes the drop threshold it skips
-// frames until the next keyframe finds the backlog drained; past the disconnect threshold
-// it is cut. Sequence headers and metadata are never skipped: without them nothing after
+// frames until the next keyframe finds the backlog drained; a player whose backlog passes
+// the disconnect threshold, or that has been skipping for too long, is cut. Sequence headers and metadata are never skipped: without them nothing after
 // can be decoded.
 import type { HubFrame } from '../hub/frame.ts';
 import type { BatchedWriter } from './batched-writer.ts';
@@ -11,6 +11,8 @@ export interface PlayerQueueLimits {
   dropBytes: number;
   /** Backlog (bytes) above which the player is disconnected. */
   disconnectBytes: number;
+  /** A player still skipping after this long is not coming back: disconnect it. */
+  skipTimeoutMs: number;
 }
 
 export type PlayerQueueState = 'awaiting-keyframe' | 'flowing' | 'skipping';
@@ -23,6 +25,7 @@ export class PlayerQueue {
   /** Video must begin on a keyframe even if audio started the player first. */
   #videoStarted = false;
   #droppedFrames = 0;
+  #skippingSince = 0;
   #bytesSent = 0;
 
   constructor(writer: BatchedWriter, limits: PlayerQueueLimits, onOverflow: (reason: string) => void) {
@@ -61,7 +64,14 @@ export class PlayerQueue {
       this.#send(bytes);
       return;
     }
-    if (this.#state === 'flowing' && pending > this.#limits.dropBytes) this.#state = 'skipping';
+    if (this.#state === 'flowing' && pending > this.#limits.dropBytes) {
+      this.#state = 'skipping';
+      this.#skippingSince = Date.now();
+    }
+    if (this.#state === 'skipping' && Date.now() - this.#skippingSince > this.#limits.skipTimeoutMs) {
+      this.#onOverflow(`slow reader: could not catch up for ${this.#limits.skipTimeoutMs} ms`);
+      return;
+    }
     if (this.#state !== 'flowing') {
       const drained = this.#state === 'awaiting-keyframe' || pending <= this.#limits.dropBytes / 2;
       if (!(frame.isKeyframe && drained)) {
