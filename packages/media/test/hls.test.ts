@@ -4,6 +4,7 @@ import assert from 'node:assert/strict';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, test } from 'node:test';
+import fc from 'fast-check';
 import { PAT_PID, PMT_PID, VIDEO_PID, AUDIO_PID } from '@livelink/flv';
 import { StreamHub } from '../src/hub/stream-hub.ts';
 import { HubFrame } from '../src/hub/frame.ts';
@@ -407,4 +408,57 @@ test('resolveHlsConfig: defaults, overrides, and typed errors for values that br
   for (const bad of [{ windowSegments: 0 }, { keepSegments: -1 }, { windowSegments: 2.5 }, { maxSegmentDurationMs: 1000 }, { targetDurationMs: Number.NaN }]) {
     assert.throws(() => resolveHlsConfig(bad), (e: unknown) => e instanceof HlsConfigError && e.code === 'invalid-hls-config', JSON.stringify(bad));
   }
+});
+
+test('fuzz: random, truncated and mutated publisher frames never throw out of the segmenter and never outgrow its bounds', () => {
+  const valid = [
+    { kind: 'video' as const, payload: videoSequenceHeader(AVC_BASELINE_64X48), sequenceHeader: true },
+    { kind: 'video' as const, payload: videoSequenceHeader(AVC_HIGH444_64X48), sequenceHeader: true },
+    { kind: 'video' as const, payload: videoFrame(true, 50), sequenceHeader: false },
+    { kind: 'video' as const, payload: videoFrame(false, 50), sequenceHeader: false },
+    { kind: 'audio' as const, payload: audioSequenceHeader(), sequenceHeader: true },
+    { kind: 'audio' as const, payload: audioFrame(30), sequenceHeader: false },
+  ];
+  const mutated = fc.record({
+    base: fc.constantFrom(...valid),
+    cut: fc.nat(),
+    flips: fc.array(fc.tuple(fc.nat(), fc.integer({ min: 0, max: 255 })), { maxLength: 4 }),
+  }).map(({ base, cut, flips }) => {
+    const payload = Buffer.from(base.payload.subarray(0, base.payload.length - (cut % 4 === 0 ? cut % base.payload.length : 0)));
+    for (const [at, value] of flips) if (payload.length > 0) payload[at % payload.length] = value;
+    return { kind: base.kind, payload, sequenceHeader: base.sequenceHeader };
+  });
+  const random = fc.record({
+    kind: fc.constantFrom('audio' as const, 'video' as const, 'data' as const),
+    payload: fc.uint8Array({ maxLength: 120 }).map((bytes) => Buffer.from(bytes)),
+    sequenceHeader: fc.boolean(),
+  });
+  const limits = { targetDurationMs: 100, maxSegmentDurationMs: 400, maxSegmentBytes: 4000 };
+  fc.assert(
+    fc.property(fc.array(fc.tuple(fc.oneof(mutated, random), fc.integer({ min: -50, max: 200 }), fc.boolean()), { maxLength: 200 }), (frames) => {
+      const segmenter = new Segmenter(limits, () => {});
+      let time = 0;
+      for (const [frame, step, keyframe] of frames) {
+        time = (time + step) >>> 0;
+        const closed = segmenter.push(new HubFrame(frame.kind, time, frame.payload, keyframe, frame.sequenceHeader));
+        assert.ok(segmenter.openBytes <= limits.maxSegmentBytes + 1000, 'open segment bounded');
+        if (closed) readTsPackets(closed.data);
+      }
+      segmenter.finish();
+    }),
+    { numRuns: 1000 },
+  );
+});
+
+test('fuzz: matchHlsPath returns a path or null for any URL', () => {
+  // Near misses of real paths: pieces of app/stream names, escapes, epochs, sequence numbers and extensions.
+  const piece = fc.oneof(fc.constantFrom('live', 'test', '%20', '%zz', '%', '..', '', '0af3-12.ts', '1-99999999999999999.ts', 'x.m3u8', 'x.flv'), fc.string({ maxLength: 8 }));
+  const nearMiss = fc.tuple(fc.array(piece, { maxLength: 5 }), fc.constantFrom('', '?', '?a=b')).map(([parts, query]) => `/${parts.join('/')}${query}`);
+  fc.assert(
+    fc.property(fc.oneof(fc.string(), nearMiss), (url) => {
+      const path = matchHlsPath(url);
+      if (path?.extension === 'ts') assert.ok(Number.isSafeInteger(path.sequence) && path.epoch.length > 0);
+    }),
+    { numRuns: 2000 },
+  );
 });

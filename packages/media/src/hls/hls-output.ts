@@ -137,6 +137,7 @@ export class HlsOutput {
   #unpublished(stream: LiveStream): void {
     const entry = this.#entries.get(stream.key);
     if (entry === undefined || entry.live === null) return;
+    if (entry.timer !== null) clearTimeout(entry.timer);
     entry.timer = setTimeout(() => this.#end(stream.key, entry), this.#config.republishGraceMs);
     entry.timer.unref();
   }
