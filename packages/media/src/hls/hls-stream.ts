@@ -35,7 +35,8 @@ export interface HlsStreamStats {
 
 export class HlsStream implements Subscriber {
   readonly id: string;
-  // Counted by the HTTP API as a subscriber of protocol 'hls'; see the wiring notes in hls-output.ts.
+  // One per stream whatever the audience: the API must not count it as a player. HLS viewers poll
+  // over plain HTTP and are counted by HlsOutput.viewers().
   readonly protocol = 'hls' as const;
   readonly app: string;
   readonly name: string;
