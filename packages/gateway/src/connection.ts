@@ -16,8 +16,10 @@ export const WsCloseCode = { normal: 1000, goingAway: 1001, protocolError: 1002,
 
 export class LinkConnection implements LinkConnectionInfo, WheelTimer {
   readonly id: number;
-  readonly transport: 'tcp' | 'ws';
-  readonly socket: Socket | WebSocket;
+  /** The TCP socket under either carrier: corked while a batch of writes is being made. */
+  readonly socket: Socket;
+  /** Set when the link is a WebSocket riding on `socket`. */
+  readonly ws: WebSocket | null;
   readonly decoder: FrameDecoder;
   userId: string | null = null;
   clientId: string | null = null;
@@ -31,42 +33,48 @@ export class LinkConnection implements LinkConnectionInfo, WheelTimer {
   groups: Set<string> | null = null;
   /** No more frames are read or written; the socket may still be flushing until it emits close. */
   closed = false;
+  /** The socket is corked until the end of the current batch of writes. */
+  corked = false;
   wheelDeadline = NOT_SCHEDULED;
   wheelNext: WheelTimer | null = null;
   wheelPrev: WheelTimer | null = null;
 
-  constructor(id: number, transport: 'tcp' | 'ws', socket: Socket | WebSocket, decoder: FrameDecoder, now: number, clientVersion: number) {
+  constructor(id: number, socket: Socket, ws: WebSocket | null, decoder: FrameDecoder, now: number, clientVersion: number) {
     this.id = id;
-    this.transport = transport;
     this.socket = socket;
+    this.ws = ws;
     this.decoder = decoder;
     this.lastSeen = now;
     this.clientVersion = clientVersion;
   }
 
+  get transport(): 'tcp' | 'ws' {
+    return this.ws === null ? 'tcp' : 'ws';
+  }
+
   /** Bytes handed to the socket that the kernel has not taken yet: this link's outbound queue. */
   get queuedBytes(): number {
-    return this.transport === 'tcp' ? (this.socket as Socket).writableLength : (this.socket as WebSocket).bufferedAmount;
+    return this.ws === null ? this.socket.writableLength : this.ws.bufferedAmount;
   }
 
   get remoteAddress(): string | undefined {
-    return this.transport === 'tcp' ? (this.socket as Socket).remoteAddress : undefined;
+    return this.socket.remoteAddress;
   }
 
   write(bytes: Uint8Array): void {
-    if (this.transport === 'tcp') (this.socket as Socket).write(bytes);
-    else (this.socket as WebSocket).send(bytes, { binary: true });
+    if (this.ws === null) this.socket.write(bytes);
+    else this.ws.send(bytes, { binary: true });
   }
 
   /** Flushes what is queued, then closes. The caller bounds how long that may take. */
   end(wsCode: number, reason: string): void {
-    if (this.transport === 'tcp') (this.socket as Socket).end();
-    else (this.socket as WebSocket).close(wsCode, reason);
+    if (this.ws === null) this.socket.end();
+    else this.ws.close(wsCode, reason);
   }
 
   /** Closes now, dropping anything queued. */
   destroy(): void {
-    if (this.transport === 'tcp') (this.socket as Socket).destroy();
-    else (this.socket as WebSocket).terminate();
+    if (this.ws === null) this.socket.destroy();
+    else this.ws.terminate();
   }
 }

@@ -5,6 +5,8 @@
 // a short window only (retries come within seconds) and the cache is bounded both in entries
 // and in bytes. Entries live in a Map in insertion order with one TTL for all, so the oldest
 // entry is also the first to expire: expiry and eviction both pop from the front in O(1).
+// Expired entries are swept at most once per sweep interval (a lookup checks the TTL itself),
+// so the per-task cost is one Map lookup and one insertion.
 
 export interface RetryCacheOptions<V> {
   /** How long a finished result is kept for retries. */
@@ -15,6 +17,9 @@ export interface RetryCacheOptions<V> {
   now: () => number;
   sizeOf: (value: V) => number;
 }
+
+/** Sweeping more often than this buys nothing: a lookup ignores expired entries anyway. */
+const SWEEP_INTERVAL_MS = 1_000;
 
 interface Entry<V> {
   expiresAt: number;
@@ -31,6 +36,7 @@ export class RetryCache<V> {
   readonly #options: RetryCacheOptions<V>;
   readonly #entries = new Map<string, Entry<V>>();
   #bytes = 0;
+  #nextSweep = -Infinity;
 
   constructor(options: RetryCacheOptions<V>) {
     this.#options = options;
@@ -50,10 +56,15 @@ export class RetryCache<V> {
    */
   run(key: string, execute: () => Promise<V>): { result: Promise<V>; replayed: boolean } {
     const now = this.#options.now();
-    this.#expire(now);
+    if (now >= this.#nextSweep) {
+      this.#nextSweep = now + SWEEP_INTERVAL_MS;
+      this.#expire(now);
+    }
     const existing = this.#entries.get(key);
     if (existing !== undefined) {
-      return { result: existing.pending ?? Promise.resolve(existing.value as V), replayed: true };
+      if (existing.pending !== null) return { result: existing.pending, replayed: true };
+      if (existing.expiresAt > now) return { result: Promise.resolve(existing.value as V), replayed: true };
+      this.#remove(key, existing);
     }
     const entry: Entry<V> = { expiresAt: now + this.#options.ttlMs, pending: null, value: undefined, bytes: 0 };
     const pending = execute().then(
@@ -74,18 +85,29 @@ export class RetryCache<V> {
 
   #settle(key: string, entry: Entry<V>, value: V): void {
     if (this.#entries.get(key) !== entry) return; // evicted while running
-    this.#remove(key, entry);
     entry.pending = null;
     entry.value = value;
-    entry.bytes = this.#options.sizeOf(value) + key.length * 2 + ENTRY_OVERHEAD_BYTES;
-    // The retry window starts when the result exists, and re-adding keeps the Map in expiry order.
+    const bytes = this.#options.sizeOf(value) + key.length * 2 + ENTRY_OVERHEAD_BYTES;
+    if (bytes > this.#options.maxBytes) {
+      // Keeping it would flush everything else and then itself.
+      this.#remove(key, entry);
+      return;
+    }
+    entry.bytes = bytes;
+    this.#bytes += bytes;
+    // The retry window starts when the result exists. The entry keeps its place in the Map, so
+    // Map order is start order, which is expiry order up to handler run times: close enough
+    // for sweeping, and lookups check the TTL themselves.
     entry.expiresAt = this.#options.now() + this.#options.ttlMs;
-    this.#add(key, entry);
+    this.#evictOverBudget();
   }
 
   #add(key: string, entry: Entry<V>): void {
     this.#entries.set(key, entry);
-    this.#bytes += entry.bytes;
+    this.#evictOverBudget();
+  }
+
+  #evictOverBudget(): void {
     while (this.#entries.size > this.#options.maxEntries || this.#bytes > this.#options.maxBytes) {
       const [oldestKey, oldest] = this.#entries.entries().next().value as [string, Entry<V>];
       this.#remove(oldestKey, oldest);

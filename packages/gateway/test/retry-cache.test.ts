@@ -74,6 +74,7 @@ test('bounded by bytes, and a result larger than the whole budget is not kept', 
   await c.run('small', async () => 'x'.repeat(100)).result;
   await c.run('huge', async () => 'x'.repeat(5_000)).result;
   assert.ok(c.bytes <= 1_000);
+  assert.equal(c.run('small', async () => 'again').replayed, true, 'a too-large result does not flush the others');
   assert.equal(c.run('huge', async () => 'again').replayed, false);
   for (let i = 0; i < 20; i++) await c.run(`k${i}`, async () => 'y'.repeat(200)).result;
   assert.ok(c.bytes <= 1_000, `${c.bytes} bytes kept`);
