@@ -1,0 +1,391 @@
+// Load generator for the RTMP fan-out benchmark: ONE process that publishes the clip and runs
+// every player, so each live message can be timed end to end against one clock
+// (performance.now() at send vs at the read that delivered it).
+//   taskset -c 1 node bench/rtmp/load.ts --port 1935 [--http-port 8000] --protocol rtmp|flv \
+//     --players 1000 --ramp 200 --seconds 20 --clip bench/.work/bench-720p.flv
+// Progress goes to stdout as JSON lines {"event": ...} so the runner can sample the server at
+// the right moments: baseline (publishing, GOP cache full, no players), steady-start,
+// steady-end, left (players gone), then result. Exits when stdin closes (runner gone).
+import { connect, type Socket } from 'node:net';
+import { get as httpGet, type ClientRequest } from 'node:http';
+import { parseArgs } from 'node:util';
+import { ClientSession, type RtmpMessage } from '@livelink/rtmp';
+import { FlvDemuxer, TAG_TYPE_AUDIO, TAG_TYPE_VIDEO, isVideoKeyframe, isVideoSequenceHeader } from '@livelink/flv';
+import { LatencyHistogram } from '../support/histogram.ts';
+import { loadClip, type Clip } from './clip.ts';
+
+const { values } = parseArgs({
+  options: {
+    host: { type: 'string', default: '127.0.0.1' },
+    port: { type: 'string' },
+    'http-port': { type: 'string' },
+    protocol: { type: 'string', default: 'rtmp' },
+    players: { type: 'string', default: '1000' },
+    ramp: { type: 'string', default: '200' },
+    seconds: { type: 'string', default: '20' },
+    clip: { type: 'string' },
+  },
+});
+const HOST = values.host!;
+const RTMP_PORT = Number(values.port);
+const HTTP_PORT = Number(values['http-port'] ?? 0);
+const PROTOCOL = values.protocol === 'flv' ? 'flv' : 'rtmp';
+const PLAYERS = Number(values.players);
+const RAMP_PER_SECOND = Number(values.ramp);
+const WINDOW_MS = Number(values.seconds) * 1000;
+const APP = 'live';
+const STREAM = 'bench';
+/** Publishing before the baseline sample: more than one 2 s GOP, so the server's GOP cache is full. */
+const WARMUP_MS = 3_000;
+/** After the last player started, before the measurement window: connection setup garbage settles. */
+const SETTLE_MS = 2_000;
+/** Players that have not played by then count as failed. */
+const PLAY_TIMEOUT_MS = 10_000;
+/** After the players leave, before the "after" memory sample. */
+const LEAVE_MS = 5_000;
+/** A player keeps real time if its media clock advanced at least the window minus this. */
+const REAL_TIME_SLACK_MS = 1_000;
+/** Publisher bookkeeping kept for matching: far more than any sane delivery latency. */
+const SEND_HISTORY_MS = 10_000;
+
+function emit(event: string, fields: Record<string, unknown> = {}): void {
+  process.stdout.write(`${JSON.stringify({ event, ...fields })}\n`);
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+const sendKey = (typeId: number, timestamp: number) => timestamp * 2 + (typeId === TAG_TYPE_VIDEO ? 1 : 0);
+
+/**
+ * Identifies a coded video frame by its bytes, so a player can learn how the server shifted
+ * timestamps (nginx-rtmp rebases them per player; we and NMS keep the publisher's clock).
+ * Frames of the test pattern differ in length and tail bytes; a 30 s loop repeats them, but
+ * the newest entry wins and loops are far apart.
+ */
+function fingerprint(payload: Uint8Array): string | null {
+  if (payload.length < 16) return null;
+  const view = new DataView(payload.buffer, payload.byteOffset, payload.byteLength);
+  const middle = (payload.length >> 1) & ~3;
+  return `${payload.length}:${view.getUint32(payload.length - 4)}:${view.getUint32(middle)}`;
+}
+
+// ---- publisher ------------------------------------------------------------------------------
+
+class Publisher {
+  /** sendKey(type, publisher timestamp) -> performance.now() at send, oldest first. */
+  readonly sentAt = new Map<number, number>();
+  /** Video frame fingerprint -> publisher timestamp, oldest first. */
+  readonly timestampOf = new Map<string, number>();
+  messages = 0;
+  readonly #clip: Clip;
+  readonly #socket: Socket;
+  readonly #session: ClientSession;
+  #streamId = 0;
+  #startedAt = 0;
+  #loop = 0;
+  #next = 0;
+  #timer: NodeJS.Timeout | null = null;
+
+  constructor(clip: Clip) {
+    this.#clip = clip;
+    this.#socket = connect({ host: HOST, port: RTMP_PORT });
+    this.#socket.setNoDelay(true);
+    this.#session = new ClientSession({ send: (bytes) => this.#socket.write(bytes), tcUrl: `rtmp://${HOST}:${RTMP_PORT}/${APP}` });
+    this.#socket.on('data', (bytes) => this.#session.receive(bytes));
+    this.#socket.on('error', (error) => fail(`publisher socket: ${error.message}`));
+    this.#socket.on('close', () => {
+      if (this.#timer !== null) fail('publisher connection closed by the server');
+    });
+  }
+
+  async start(): Promise<void> {
+    this.#session.start();
+    await this.#session.connect();
+    this.#session.releaseStream(STREAM);
+    this.#session.fcPublish(STREAM);
+    this.#streamId = await this.#session.createStream();
+    await this.#session.publish(this.#streamId, STREAM);
+    const clip = this.#clip;
+    if (clip.metadata !== null) {
+      // As encoders send it: '@setDataFrame' then the file's ['onMetaData', {...}].
+      const setDataFrame = Buffer.from([0x02, 0x00, 0x0d, ...Buffer.from('@setDataFrame')]);
+      this.#send({ typeId: 18, timestamp: 0, messageStreamId: 0, payload: Buffer.concat([setDataFrame, clip.metadata]) });
+    }
+    for (const header of clip.sequenceHeaders) this.#send({ ...header, messageStreamId: 0 });
+    this.#startedAt = performance.now();
+    this.#pump();
+  }
+
+  stop(): void {
+    if (this.#timer !== null) clearTimeout(this.#timer);
+    this.#timer = null;
+    this.#socket.destroy();
+  }
+
+  /** Sends every frame that is due, then sleeps until the next one: real-time pace, clip looped. */
+  #pump = (): void => {
+    const frames = this.#clip.frames;
+    const elapsed = performance.now() - this.#startedAt;
+    let due = this.#loop * this.#clip.durationMs + frames[this.#next].timestamp;
+    while (due <= elapsed) {
+      const frame = frames[this.#next];
+      this.#send({ typeId: frame.typeId, timestamp: due, messageStreamId: 0, payload: frame.payload });
+      if (frame.typeId === TAG_TYPE_VIDEO) {
+        const print = fingerprint(frame.payload);
+        if (print !== null) {
+          this.timestampOf.delete(print);
+          this.timestampOf.set(print, due);
+        }
+      }
+      if (++this.#next === frames.length) {
+        this.#next = 0;
+        this.#loop++;
+      }
+      due = this.#loop * this.#clip.durationMs + frames[this.#next].timestamp;
+    }
+    this.#forget(elapsed - SEND_HISTORY_MS);
+    this.#timer = setTimeout(this.#pump, Math.max(0, due - elapsed));
+  };
+
+  #send(message: RtmpMessage): void {
+    this.messages++;
+    if (message.typeId === TAG_TYPE_AUDIO || message.typeId === TAG_TYPE_VIDEO) {
+      this.sentAt.set(sendKey(message.typeId, message.timestamp), performance.now());
+    }
+    this.#session.sendMedia(this.#streamId, message);
+  }
+
+  #forget(beforeTimestamp: number): void {
+    for (const key of this.sentAt.keys()) {
+      if (key / 2 >= beforeTimestamp) break;
+      this.sentAt.delete(key);
+    }
+    for (const [print, timestamp] of this.timestampOf) {
+      if (timestamp >= beforeTimestamp) break;
+      this.timestampOf.delete(print);
+    }
+  }
+}
+
+// ---- players ----------------------------------------------------------------------------------
+
+const latency = new LatencyHistogram();
+let measuring = false;
+let bytesInWindow = 0;
+
+class Player {
+  playAt = 0;
+  playing = false;
+  firstFrameMs = -1;
+  firstIsKeyframe = false;
+  /** Server timestamp minus publisher timestamp, learned from the first recognised video frame. */
+  offset: number | null = null;
+  lastVideoTimestamp = -1;
+  windowStartTimestamp = -1;
+  windowEndTimestamp = -1;
+  error: string | null = null;
+  close: () => void = () => {};
+
+  fail(reason: string): void {
+    this.error ??= reason;
+    this.close();
+  }
+
+  /** One audio or video message as the server delivered it; `receivedAt` is when its read began. */
+  media(typeId: number, timestamp: number, payload: Uint8Array, receivedAt: number): void {
+    if (typeId === TAG_TYPE_VIDEO) {
+      if (isVideoSequenceHeader(payload)) return;
+      if (this.firstFrameMs < 0) {
+        this.firstFrameMs = receivedAt - this.playAt;
+        this.firstIsKeyframe = isVideoKeyframe(payload);
+      }
+      this.lastVideoTimestamp = timestamp;
+      if (this.offset === null) {
+        const print = fingerprint(payload);
+        const published = print === null ? undefined : publisher.timestampOf.get(print);
+        if (published !== undefined) this.offset = timestamp - published;
+      }
+    } else if (typeId !== TAG_TYPE_AUDIO) {
+      return;
+    }
+    if (!measuring || this.offset === null) return;
+    bytesInWindow += payload.length;
+    const sentAt = publisher.sentAt.get(sendKey(typeId, timestamp - this.offset));
+    // Only live frames: sent after this player asked to play (not replayed from a GOP cache).
+    if (sentAt !== undefined && sentAt >= this.playAt) latency.record(receivedAt - sentAt);
+  }
+}
+
+/** One read buffer for every player socket: ClientSession copies what it keeps, so it can be reused. */
+const readBuffer = Buffer.allocUnsafe(256 * 1024);
+
+function startRtmpPlayer(player: Player): void {
+  let receivedAt = 0;
+  const session: ClientSession = new ClientSession({
+    send: (bytes) => socket.write(bytes),
+    tcUrl: `rtmp://${HOST}:${RTMP_PORT}/${APP}`,
+    onMedia: (_streamId, message) => player.media(message.typeId, message.timestamp, message.payload, receivedAt),
+  });
+  const socket = connect({
+    host: HOST,
+    port: RTMP_PORT,
+    onread: {
+      buffer: readBuffer,
+      callback: (length, buffer) => {
+        receivedAt = performance.now();
+        try {
+          session.receive((buffer as Buffer).subarray(0, length));
+        } catch (error) {
+          player.fail(`rtmp: ${(error as Error).message}`);
+        }
+        return true;
+      },
+    },
+  });
+  socket.setNoDelay(true);
+  socket.on('error', (error) => player.fail(`socket: ${error.message}`));
+  socket.on('close', () => {
+    session.close();
+    player.fail('closed by the server');
+  });
+  player.close = () => socket.destroy();
+  (async () => {
+    session.start();
+    await session.connect();
+    const streamId = await session.createStream();
+    session.setBufferLength(streamId, 3000); // as ffmpeg does before play
+    player.playAt = performance.now();
+    await session.play(streamId, STREAM);
+    player.playing = true;
+  })().catch((error: Error) => player.fail(`play: ${error.message}`));
+}
+
+function startFlvPlayer(player: Player): void {
+  const demuxer = new FlvDemuxer();
+  player.playAt = performance.now();
+  const request: ClientRequest = httpGet({ host: HOST, port: HTTP_PORT, path: `/${APP}/${STREAM}.flv`, agent: false }, (response) => {
+    if (response.statusCode !== 200) {
+      player.fail(`http ${response.statusCode}`);
+      return;
+    }
+    player.playing = true;
+    response.on('data', (chunk: Buffer) => {
+      const receivedAt = performance.now();
+      try {
+        for (const tag of demuxer.push(chunk)) player.media(tag.type, tag.timestamp, tag.body, receivedAt);
+      } catch (error) {
+        player.fail(`flv: ${(error as Error).message}`);
+      }
+    });
+    response.on('close', () => player.fail('closed by the server'));
+  });
+  request.on('error', (error) => player.fail(`http: ${error.message}`));
+  player.close = () => request.destroy();
+}
+
+// ---- run ----------------------------------------------------------------------------------------
+
+function fail(message: string): never {
+  emit('error', { message });
+  process.exit(1);
+}
+
+/**
+ * How late this process runs its timers: a stalled load generator delays every player's reads
+ * alike, which would look like server latency. Returns a stop function giving the histogram.
+ */
+function monitorLag(): () => LatencyHistogram {
+  const histogram = new LatencyHistogram();
+  const periodMs = 5;
+  let expected = performance.now() + periodMs;
+  const timer = setInterval(() => {
+    const now = performance.now();
+    histogram.record(now - expected);
+    expected = now + periodMs;
+  }, periodMs);
+  return () => (clearInterval(timer), histogram);
+}
+
+function quantile(sorted: number[], q: number): number {
+  return sorted.length === 0 ? NaN : sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1))];
+}
+
+process.stdin.on('end', () => process.exit(2));
+process.stdin.resume();
+
+const clip = loadClip(values.clip!);
+const publisher = new Publisher(clip);
+await publisher.start().catch((error: Error) => fail(`publish: ${error.message}`));
+await sleep(WARMUP_MS);
+emit('baseline');
+await sleep(300); // let the runner read the baseline before anyone connects
+
+const players: Player[] = [];
+const rampStarted = performance.now();
+await new Promise<void>((resolve) => {
+  const tickMs = 20;
+  const perTick = Math.max(1, Math.round((RAMP_PER_SECOND * tickMs) / 1000));
+  const ticker = setInterval(() => {
+    for (let i = 0; i < perTick && players.length < PLAYERS; i++) {
+      const player = new Player();
+      players.push(player);
+      if (PROTOCOL === 'flv') startFlvPlayer(player);
+      else startRtmpPlayer(player);
+    }
+    if (players.length >= PLAYERS) {
+      clearInterval(ticker);
+      resolve();
+    }
+  }, tickMs);
+});
+// Wait until everyone has a first frame (or gave up), bounded.
+const deadline = performance.now() + PLAY_TIMEOUT_MS;
+while (performance.now() < deadline && players.some((p) => p.error === null && p.firstFrameMs < 0)) await sleep(50);
+for (const player of players) if (player.error === null && player.firstFrameMs < 0) player.fail('no video within the play timeout');
+const rampSeconds = (performance.now() - rampStarted) / 1000;
+await sleep(SETTLE_MS);
+
+const cpuStart = process.cpuUsage();
+const windowStart = performance.now();
+for (const player of players) player.windowStartTimestamp = player.lastVideoTimestamp;
+measuring = true;
+const stopLagMonitor = monitorLag();
+emit('steady-start');
+await sleep(WINDOW_MS);
+measuring = false;
+const lag = stopLagMonitor();
+const windowMs = performance.now() - windowStart;
+const cpu = process.cpuUsage(cpuStart);
+for (const player of players) player.windowEndTimestamp = player.lastVideoTimestamp;
+emit('steady-end');
+
+const errorsBeforeLeave = players.filter((p) => p.error !== null);
+for (const player of players) player.close();
+await sleep(LEAVE_MS);
+emit('left');
+publisher.stop();
+
+const firstFrames = players.filter((p) => p.firstFrameMs >= 0).map((p) => p.firstFrameMs).sort((a, b) => a - b);
+const keptRealTime = players.filter(
+  (p) => !errorsBeforeLeave.includes(p) && p.windowStartTimestamp >= 0 && p.windowEndTimestamp - p.windowStartTimestamp >= windowMs - REAL_TIME_SLACK_MS,
+).length;
+const errorKinds = new Map<string, number>();
+for (const player of errorsBeforeLeave) errorKinds.set(player.error!, (errorKinds.get(player.error!) ?? 0) + 1);
+emit('result', {
+  players: PLAYERS,
+  playing: players.filter((p) => p.playing).length,
+  keptRealTime,
+  failed: errorsBeforeLeave.length,
+  errors: Object.fromEntries([...errorKinds].slice(0, 5)),
+  rampSeconds,
+  windowSeconds: windowMs / 1000,
+  firstFrame: { count: firstFrames.length, p50: quantile(firstFrames, 0.5), p99: quantile(firstFrames, 0.99) },
+  keyframeFirst: players.filter((p) => p.firstFrameMs >= 0 && p.firstIsKeyframe).length,
+  latency: { count: latency.count, p50: latency.quantile(0.5), p99: latency.quantile(0.99), max: latency.quantile(1) },
+  unmatchedPlayers: players.filter((p) => p.firstFrameMs >= 0 && p.offset === null).length,
+  loadCpuPercent: ((cpu.user + cpu.system) / 1000 / windowMs) * 100,
+  loadLagP99Ms: lag.quantile(0.99),
+  loadLagMaxMs: lag.quantile(1),
+  deliveredMbps: (bytesInWindow * 8) / (windowMs / 1000) / 1e6,
+  publishedMessages: publisher.messages,
+});
+process.exit(0);

@@ -1,0 +1,341 @@
+// RTMP / HTTP-FLV fan-out benchmark: our server (low-latency and throughput modes),
+// Node-Media-Server and nginx-rtmp, side by side in one run, with the issue's targets checked
+// against numbers from that same run (the machine is noisy: never compare across runs).
+//   npx node bench/rtmp/run.ts [--players 1000] [--seconds 20] [--protocol rtmp|flv]
+//     [--servers livelink,livelink-throughput,nms,nginx] [--window 200] [--ramp 200] [--profile]
+// Each server starts fresh, pinned to CPU 0; the load generator (bench/rtmp/load.ts: publisher
+// + every player in one process) runs pinned to CPU 1. --profile runs our server with
+// --cpu-prof and prints its top self-time functions. Prints a markdown table to paste into
+// bench/RESULTS.md; every process started here is killed by pid on exit, error or Ctrl-C.
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { arch, cpus, loadavg, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { cpuPercent, sampleCpu, sampleMemory, type CpuSample, type MemorySample } from '../support/proc.ts';
+import { topSelfTime } from '../support/cpuprofile.ts';
+import { ensureClip } from './clip.ts';
+import { REPO_ROOT, SERVER_NAMES, serverLabel, startServer, type RunningServer, type ServerName } from './servers.ts';
+
+const { values } = parseArgs({
+  options: {
+    players: { type: 'string', default: '1000' },
+    seconds: { type: 'string', default: '20' },
+    protocol: { type: 'string', default: 'rtmp' },
+    servers: { type: 'string', default: SERVER_NAMES.join(',') },
+    window: { type: 'string', default: '200' },
+    ramp: { type: 'string', default: '200' },
+    profile: { type: 'boolean', default: false },
+  },
+});
+const PLAYERS = Number(values.players);
+const SECONDS = Number(values.seconds);
+const PROTOCOL = values.protocol === 'flv' ? 'flv' : 'rtmp';
+const MERGE_WINDOW_MS = Number(values.window);
+const RAMP = Number(values.ramp);
+const SERVERS = values.servers!.split(',').map((name) => {
+  if (!(SERVER_NAMES as readonly string[]).includes(name)) throw new Error(`unknown server ${name} (known: ${SERVER_NAMES.join(', ')})`);
+  return name as ServerName;
+});
+const CLIP = join(REPO_ROOT, 'bench/.work/bench-720p.flv');
+const LOAD_CPU = '1';
+const MEMORY_SAMPLE_MS = 250;
+/** Everything one server's turn may take: warm-up, ramp, play timeout, settle, window, leave, margins. */
+const TURN_BUDGET_MS = 3_000 + (PLAYERS / RAMP) * 1000 + 10_000 + 2_000 + SECONDS * 1000 + 5_000 + 40_000;
+/** A load generator this busy may be what limits the numbers, not the server. */
+const LOAD_SATURATED_PERCENT = 90;
+
+// Targets from issue 2 (RTMP) and issue 4 (HTTP-FLV: same targets).
+const TARGET = {
+  lowLatencyCpuVsNms: 0.5,
+  throughputCpuVsNms: 0.3,
+  liveP99Ms: 15,
+  firstFrameP50Ms: 20,
+  rssPerPlayerKb: 16,
+  /** "Back near baseline": at least this share of the growth (baseline -> peak) is returned after the players leave. */
+  rssReturnedShare: 0.75,
+};
+
+interface LoadResult {
+  players: number;
+  playing: number;
+  keptRealTime: number;
+  failed: number;
+  errors: Record<string, number>;
+  rampSeconds: number;
+  windowSeconds: number;
+  firstFrame: { count: number; p50: number; p99: number };
+  keyframeFirst: number;
+  latency: { count: number; p50: number; p99: number; max: number };
+  unmatchedPlayers: number;
+  loadCpuPercent: number;
+  loadLagP99Ms: number;
+  loadLagMaxMs: number;
+  deliveredMbps: number;
+}
+
+interface Row {
+  name: ServerName;
+  label: string;
+  load: LoadResult | null;
+  serverCpuPercent: number;
+  baseline: MemorySample;
+  peakRssKb: number;
+  steady: MemorySample;
+  after: MemorySample;
+}
+
+// ---- process bookkeeping: everything we start dies with us ----
+
+const started = new Set<ChildProcess>();
+const workRoot = mkdtempSync(join(tmpdir(), 'livelink-rtmp-bench-'));
+
+function killAll(): void {
+  for (const child of started) {
+    if (child.exitCode === null && child.signalCode === null && child.pid !== undefined) {
+      try {
+        process.kill(child.pid, 'SIGKILL');
+      } catch {
+        // already gone
+      }
+    }
+  }
+  started.clear();
+}
+process.on('exit', () => {
+  killAll();
+  rmSync(workRoot, { recursive: true, force: true });
+});
+for (const signal of ['SIGINT', 'SIGTERM'] as const) process.on(signal, () => process.exit(130));
+
+// ---- one server's turn ----
+
+async function measure(server: RunningServer): Promise<Row> {
+  const args = [
+    process.execPath, fileURLToPath(new URL('load.ts', import.meta.url)),
+    '--port', String(server.rtmpPort), '--http-port', String(server.httpPort ?? 0), '--protocol', PROTOCOL,
+    '--players', String(PLAYERS), '--ramp', String(RAMP), '--seconds', String(SECONDS), '--clip', CLIP,
+  ];
+  const load = spawn('taskset', ['-c', LOAD_CPU, ...args], { cwd: REPO_ROOT, stdio: ['pipe', 'pipe', 'inherit'] });
+  started.add(load);
+  const pid = server.pid;
+  let baseline: MemorySample | null = null;
+  let steady: MemorySample | null = null;
+  let after: MemorySample | null = null;
+  let cpuFrom: CpuSample | null = null;
+  let cpuPercentUsed = NaN;
+  let peakRssKb = 0;
+  let sampler: NodeJS.Timeout | null = null;
+
+  const result = await new Promise<LoadResult>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`${server.name}: load generator did not finish within ${TURN_BUDGET_MS} ms`)), TURN_BUDGET_MS);
+    const done = (error: Error | null, value?: LoadResult) => {
+      clearTimeout(timer);
+      if (sampler !== null) clearInterval(sampler);
+      if (error) reject(error);
+      else resolve(value!);
+    };
+    load.on('exit', (code) => done(new Error(`${server.name}: load generator exited with ${code} before its result`)));
+    server.child.on('exit', (code, signal) => done(new Error(`${server.name} exited (${code ?? signal}) during the run; log: ${server.logPath}`)));
+    createInterface({ input: load.stdout! }).on('line', (line) => {
+      let message: { event: string; message?: string } & Partial<LoadResult>;
+      try {
+        message = JSON.parse(line);
+      } catch {
+        process.stderr.write(`load: ${line}\n`);
+        return;
+      }
+      switch (message.event) {
+        case 'baseline':
+          baseline = sampleMemory(pid);
+          peakRssKb = baseline.rssKb;
+          sampler = setInterval(() => (peakRssKb = Math.max(peakRssKb, sampleMemory(pid).rssKb)), MEMORY_SAMPLE_MS);
+          break;
+        case 'steady-start':
+          cpuFrom = sampleCpu(pid);
+          break;
+        case 'steady-end':
+          cpuPercentUsed = cpuPercent(cpuFrom!, sampleCpu(pid));
+          steady = sampleMemory(pid);
+          peakRssKb = Math.max(peakRssKb, steady.rssKb);
+          break;
+        case 'left':
+          after = sampleMemory(pid);
+          break;
+        case 'result':
+          done(null, message as unknown as LoadResult);
+          break;
+        case 'error':
+          done(new Error(`${server.name}: load generator: ${message.message}`));
+          break;
+      }
+    });
+  });
+  load.stdin!.end();
+  if (baseline === null || steady === null || after === null) throw new Error(`${server.name}: missing memory samples`);
+  return { name: server.name, label: server.label, load: result, serverCpuPercent: cpuPercentUsed, baseline, peakRssKb, steady, after };
+}
+
+// ---- report ----
+
+const mb = (kb: number) => (kb / 1024).toFixed(1);
+const ms = (value: number) => (Number.isFinite(value) ? (value >= 100 ? value.toFixed(0) : value.toFixed(1)) : value === Infinity ? '>2000' : 'n/a');
+const perPlayerKb = (row: Row) => (row.steady.rssKb - row.baseline.rssKb) / PLAYERS;
+
+function table(rows: Row[]): string {
+  const header = [
+    'server', 'players ok/total', 'server CPU %', 'RSS base MB', 'RSS peak MB', 'RSS/player KB', 'RSS after leave MB',
+    'live p50 ms', 'live p99 ms', 'first frame p50 ms', 'first frame p99 ms', 'keyframe first', 'delivered Mb/s', 'load CPU %',
+  ];
+  const lines = [`| ${header.join(' | ')} |`, `|${header.map((_, i) => (i === 0 ? '---' : '---:')).join('|')}|`];
+  for (const row of rows) {
+    const load = row.load;
+    if (load === null) {
+      lines.push(`| ${row.label} | n/a (no HTTP-FLV) |${' |'.repeat(header.length - 2)}`);
+      continue;
+    }
+    lines.push(
+      `| ${[
+        row.label,
+        `${load.keptRealTime}/${load.players}`,
+        row.serverCpuPercent.toFixed(1),
+        mb(row.baseline.rssKb),
+        mb(row.peakRssKb),
+        perPlayerKb(row).toFixed(1),
+        mb(row.after.rssKb),
+        ms(load.latency.p50),
+        ms(load.latency.p99),
+        ms(load.firstFrame.p50),
+        ms(load.firstFrame.p99),
+        `${((load.keyframeFirst / load.players) * 100).toFixed(1)}%`,
+        load.deliveredMbps.toFixed(0),
+        load.loadCpuPercent.toFixed(0),
+      ].join(' | ')} |`,
+    );
+  }
+  return lines.join('\n');
+}
+
+interface Check {
+  target: string;
+  pass: boolean;
+  detail: string;
+}
+
+function checks(rows: Row[]): Check[] {
+  const find = (name: ServerName) => rows.find((row) => row.name === name && row.load !== null);
+  const nms = find('nms');
+  const nginx = find('nginx');
+  const out: Check[] = [];
+  const ours = [find('livelink'), find('livelink-throughput')].filter((row): row is Row => row !== undefined);
+  for (const row of ours) {
+    const load = row.load!;
+    const mode = row.name === 'livelink' ? 'low latency' : 'throughput';
+    out.push({ target: `${mode}: every player keeps real time`, pass: load.keptRealTime === load.players, detail: `${load.keptRealTime}/${load.players}` });
+    if (nms) {
+      const limit = row.name === 'livelink' ? TARGET.lowLatencyCpuVsNms : TARGET.throughputCpuVsNms;
+      const ratio = row.serverCpuPercent / nms.serverCpuPercent;
+      out.push({ target: `${mode}: CPU <= ${limit}x NMS`, pass: ratio <= limit, detail: `${row.serverCpuPercent.toFixed(1)}% vs ${nms.serverCpuPercent.toFixed(1)}% = ${ratio.toFixed(2)}x` });
+    }
+    if (row.name === 'livelink') {
+      if (nginx) {
+        out.push({ target: `${mode}: CPU <= nginx-rtmp`, pass: row.serverCpuPercent <= nginx.serverCpuPercent, detail: `${row.serverCpuPercent.toFixed(1)}% vs ${nginx.serverCpuPercent.toFixed(1)}%` });
+      }
+      out.push({ target: `${mode}: live p99 <= ${TARGET.liveP99Ms} ms`, pass: load.latency.p99 <= TARGET.liveP99Ms, detail: `${ms(load.latency.p99)} ms` });
+      out.push({ target: `${mode}: first frame p50 <= ${TARGET.firstFrameP50Ms} ms`, pass: load.firstFrame.p50 <= TARGET.firstFrameP50Ms, detail: `${ms(load.firstFrame.p50)} ms` });
+      out.push({ target: `${mode}: every player starts on a keyframe`, pass: load.keyframeFirst === load.players, detail: `${load.keyframeFirst}/${load.players}` });
+    } else {
+      const bound = MERGE_WINDOW_MS + TARGET.liveP99Ms;
+      out.push({ target: `${mode}: live p99 bounded by the window (<= ${MERGE_WINDOW_MS} + ${TARGET.liveP99Ms} ms)`, pass: load.latency.p99 <= bound, detail: `${ms(load.latency.p99)} ms` });
+    }
+    const perPlayer = perPlayerKb(row);
+    out.push({ target: `${mode}: RSS growth <= ${TARGET.rssPerPlayerKb} KB/player beyond the GOP cache`, pass: perPlayer <= TARGET.rssPerPlayerKb, detail: `${perPlayer.toFixed(1)} KB` });
+    const growth = row.peakRssKb - row.baseline.rssKb;
+    const kept = row.after.rssKb - row.baseline.rssKb;
+    const returned = growth > 0 ? 1 - kept / growth : 1;
+    out.push({
+      target: `${mode}: RSS back near baseline after players leave (>= ${TARGET.rssReturnedShare * 100}% of growth returned)`,
+      pass: returned >= TARGET.rssReturnedShare,
+      detail: `baseline ${mb(row.baseline.rssKb)} MB, peak ${mb(row.peakRssKb)} MB, after ${mb(row.after.rssKb)} MB (${(returned * 100).toFixed(0)}% returned)`,
+    });
+  }
+  return out;
+}
+
+function machine(): string {
+  // nginx -v answers on stderr.
+  const nginxVersion = /nginx\/\S+/.exec(spawnSync('/usr/sbin/nginx', ['-v'], { encoding: 'utf8' }).stderr ?? '')?.[0] ?? 'nginx ?';
+  const load = loadavg().map((value) => value.toFixed(1)).join(' ');
+  return `${new Date().toISOString().slice(0, 10)} — ${cpus().length} cores, ${arch()}, ${cpus()[0]?.model.trim() ?? '?'}, Node ${process.version}, ${nginxVersion}, load average at start ${load}`;
+}
+
+// ---- main ----
+
+const overall = setTimeout(() => {
+  process.stderr.write('benchmark over its time budget; stopping everything\n');
+  process.exit(1);
+}, TURN_BUDGET_MS * SERVERS.length + 60_000);
+overall.unref();
+
+const machineLine = machine();
+ensureClip(CLIP);
+const rows: Row[] = [];
+const profiles: { label: string; path: string }[] = [];
+for (const name of SERVERS) {
+  if (PROTOCOL === 'flv' && name === 'nginx') {
+    const zero = { rssKb: NaN, hwmKb: NaN };
+    rows.push({ name, label: serverLabel(name, MERGE_WINDOW_MS), load: null, serverCpuPercent: NaN, baseline: zero, peakRssKb: NaN, steady: zero, after: zero });
+    continue;
+  }
+  const dir = join(workRoot, name);
+  const ours = name === 'livelink' || name === 'livelink-throughput';
+  const cpuProfileDir = values.profile && ours ? join(dir, 'profile') : null;
+  process.stderr.write(`${name}: starting (${PROTOCOL}, ${PLAYERS} players, ${SECONDS} s window)\n`);
+  const server = await startServer(name, { dir, mergeWindowMs: MERGE_WINDOW_MS, cpuProfileDir });
+  started.add(server.child);
+  try {
+    const row = await measure(server);
+    rows.push(row);
+    const load = row.load!;
+    process.stderr.write(
+      `${name}: ${load.keptRealTime}/${load.players} real time, CPU ${row.serverCpuPercent.toFixed(1)}%, p99 ${ms(load.latency.p99)} ms` +
+        `, load CPU ${load.loadCpuPercent.toFixed(0)}%, load timer lag p99/max ${ms(load.loadLagP99Ms)}/${ms(load.loadLagMaxMs)} ms` +
+        (load.failed > 0 ? `, failures ${JSON.stringify(load.errors)}` : '') +
+        (load.unmatchedPlayers > 0 ? `, ${load.unmatchedPlayers} players never matched a published frame` : '') +
+        '\n',
+    );
+  } finally {
+    await server.stop();
+    started.delete(server.child);
+  }
+  if (cpuProfileDir !== null) {
+    const file = readdirSync(cpuProfileDir).find((entry) => entry.endsWith('.cpuprofile'));
+    if (file) profiles.push({ label: server.label, path: join(cpuProfileDir, file) });
+  }
+}
+
+const results = checks(rows);
+const loadWarnings = rows
+  .filter((row) => row.load !== null && row.load.loadCpuPercent >= LOAD_SATURATED_PERCENT)
+  .map((row) => `- load generator at ${row.load!.loadCpuPercent.toFixed(0)}% of its core during ${row.label}: it may be the bottleneck, read that row's latency as an upper bound`);
+const out = [
+  `### ${PROTOCOL === 'rtmp' ? 'RTMP' : 'HTTP-FLV'} players, ${PLAYERS} per server`,
+  '',
+  `${machineLine}. \`npx node bench/rtmp/run.ts --protocol ${PROTOCOL} --players ${PLAYERS} --seconds ${SECONDS} --window ${MERGE_WINDOW_MS}\`.`,
+  '',
+  table(rows),
+  '',
+  ...loadWarnings,
+  ...results.map((check) => `- ${check.pass ? 'PASS' : 'MISS'} ${check.target}: ${check.detail}`),
+  '',
+];
+for (const profile of profiles) {
+  const { busyMs, top } = topSelfTime(profile.path, REPO_ROOT, 15);
+  out.push(`CPU profile of ${profile.label} (whole run, ${(busyMs / 1000).toFixed(1)} s busy), top self time:`, '');
+  for (const entry of top) out.push(`    ${entry.percent.toFixed(1).padStart(5)}%  ${entry.name}  ${entry.location}`);
+  out.push('');
+}
+process.stdout.write(`${out.join('\n')}\n`);
+process.exit(0);

@@ -1,0 +1,42 @@
+// What another process costs, read from /proc (Linux): CPU time as a share of one core over a
+// window, and memory (VmRSS now, VmHWM = peak RSS since start). Reading /proc is a few
+// syscalls, so sampling never loads the core the measured server runs on.
+import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+
+/** Kernel clock ticks per second (utime/stime unit); 100 on every common Linux build, asked once. */
+const TICKS_PER_SECOND = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
+
+export interface CpuSample {
+  /** utime + stime, in seconds. */
+  cpuSeconds: number;
+  /** When it was read, in ms (performance.now()). */
+  atMs: number;
+}
+
+export function sampleCpu(pid: number): CpuSample {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  // The command name (field 2) may contain spaces and parentheses: count fields after the last ')'.
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  // After the name, field 3 (state) is index 0, so utime (14) and stime (15) are at 11 and 12.
+  const ticks = Number(fields[11]) + Number(fields[12]);
+  return { cpuSeconds: ticks / TICKS_PER_SECOND, atMs: performance.now() };
+}
+
+/** Share of one core used between two samples of the same process, in percent. */
+export function cpuPercent(from: CpuSample, to: CpuSample): number {
+  const wallSeconds = (to.atMs - from.atMs) / 1000;
+  return wallSeconds > 0 ? ((to.cpuSeconds - from.cpuSeconds) / wallSeconds) * 100 : 0;
+}
+
+export interface MemorySample {
+  rssKb: number;
+  /** Peak resident set since the process started. */
+  hwmKb: number;
+}
+
+export function sampleMemory(pid: number): MemorySample {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  const field = (name: string) => Number(new RegExp(`^${name}:\\s+(\\d+) kB`, 'm').exec(status)?.[1] ?? NaN);
+  return { rssKb: field('VmRSS'), hwmKb: field('VmHWM') };
+}
