@@ -90,6 +90,8 @@ export interface ProbedStream {
   profile?: string;
   sample_rate?: string;
   channels?: number;
+  /** First timestamp seen, in the stream's time base (1/1000 for FLV). */
+  start_pts?: number;
 }
 
 export async function ffprobeStreams(url: string): Promise<ProbedStream[]> {
