@@ -4,11 +4,12 @@
 
 import type { Bus } from './bus/bus.ts';
 import type { LinkConnection } from './connection.ts';
+import { compactAdd, compactDelete, compactHas, compactValues, type CompactSet } from './compact-set.ts';
 
-export type Deliver = (members: Set<LinkConnection>, message: Uint8Array) => void;
+export type Deliver = (members: readonly LinkConnection[], message: Uint8Array) => void;
 
 interface Audience {
-  members: Set<LinkConnection>;
+  members: CompactSet<LinkConnection>;
   unsubscribe: () => void;
 }
 
@@ -33,21 +34,23 @@ export class Audiences {
   add(key: string, connection: LinkConnection): boolean {
     let audience = this.#byKey.get(key);
     if (audience === undefined) {
-      const members = new Set<LinkConnection>();
-      const unsubscribe = this.#bus.subscribe(this.#topicPrefix + key, (message) => this.#deliver(members, message));
-      audience = { members, unsubscribe };
-      this.#byKey.set(key, audience);
+      const created: Audience = { members: undefined, unsubscribe: () => {} };
+      // Members are read at delivery time: a link cut mid-delivery does not disturb the walk.
+      created.unsubscribe = this.#bus.subscribe(this.#topicPrefix + key, (message) => this.#deliver(compactValues(created.members), message));
+      this.#byKey.set(key, created);
+      audience = created;
     }
-    if (audience.members.has(connection)) return false;
-    audience.members.add(connection);
+    if (compactHas(audience.members, connection)) return false;
+    audience.members = compactAdd(audience.members, connection);
     return true;
   }
 
   /** Returns false if `connection` was not a member. */
   remove(key: string, connection: LinkConnection): boolean {
     const audience = this.#byKey.get(key);
-    if (audience === undefined || !audience.members.delete(connection)) return false;
-    if (audience.members.size === 0) {
+    if (audience === undefined || !compactHas(audience.members, connection)) return false;
+    audience.members = compactDelete(audience.members, connection);
+    if (audience.members === undefined) {
       audience.unsubscribe();
       this.#byKey.delete(key);
     }

@@ -3,10 +3,12 @@
 // of in a separate timer object).
 
 import type { Socket } from 'node:net';
-import type { WebSocket } from 'ws';
+import { WebSocket } from 'ws';
 import type { FrameDecoder } from '@livelink/link';
 import { NOT_SCHEDULED, type WheelTimer } from './timer-wheel.ts';
 import type { LinkConnectionInfo } from './tasks.ts';
+import { binaryFrameHeader } from './ws-frame.ts';
+import type { CompactSet } from './compact-set.ts';
 
 export const IdentifyState = { none: 0, running: 1, done: 2 } as const;
 export type IdentifyState = (typeof IdentifyState)[keyof typeof IdentifyState];
@@ -20,7 +22,8 @@ export class LinkConnection implements LinkConnectionInfo, WheelTimer {
   readonly socket: Socket;
   /** Set when the link is a WebSocket riding on `socket`. */
   readonly ws: WebSocket | null;
-  readonly decoder: FrameDecoder;
+  /** Stream decoder of a TCP link; WebSocket links share one (a message is exactly one frame). */
+  readonly decoder: FrameDecoder | null;
   userId: string | null = null;
   clientId: string | null = null;
   identify: IdentifyState = IdentifyState.none;
@@ -29,8 +32,8 @@ export class LinkConnection implements LinkConnectionInfo, WheelTimer {
   /** Wheel time of the last frame received (coarse, for idle detection). */
   lastSeen: number;
   tasksInFlight = 0;
-  /** Created on first join: most links never join a group. */
-  groups: Set<string> | null = null;
+  /** Groups joined; most links join none or one. */
+  groups: CompactSet<string> = undefined;
   /** No more frames are read or written; the socket may still be flushing until it emits close. */
   closed = false;
   /** The socket is corked until the end of the current batch of writes. */
@@ -39,7 +42,7 @@ export class LinkConnection implements LinkConnectionInfo, WheelTimer {
   wheelNext: WheelTimer | null = null;
   wheelPrev: WheelTimer | null = null;
 
-  constructor(id: number, socket: Socket, ws: WebSocket | null, decoder: FrameDecoder, now: number, clientVersion: number) {
+  constructor(id: number, socket: Socket, ws: WebSocket | null, decoder: FrameDecoder | null, now: number, clientVersion: number) {
     this.id = id;
     this.socket = socket;
     this.ws = ws;
@@ -54,16 +57,30 @@ export class LinkConnection implements LinkConnectionInfo, WheelTimer {
 
   /** Bytes handed to the socket that the kernel has not taken yet: this link's outbound queue. */
   get queuedBytes(): number {
-    return this.ws === null ? this.socket.writableLength : this.ws.bufferedAmount;
+    return this.socket.writableLength;
   }
 
   get remoteAddress(): string | undefined {
     return this.socket.remoteAddress;
   }
 
-  write(bytes: Uint8Array): void {
-    if (this.ws === null) this.socket.write(bytes);
-    else this.ws.send(bytes, { binary: true });
+  /**
+   * Sends one link frame. On a WebSocket, `wsFrame` may carry the frame already wrapped in a
+   * WebSocket frame (shared by many links); otherwise the header is written in front of it.
+   */
+  write(frame: Uint8Array, wsFrame?: Uint8Array): void {
+    if (this.ws === null) {
+      this.socket.write(frame);
+      return;
+    }
+    // After a close frame in either direction no data frame may follow (RFC 6455 §5.5.1).
+    if (this.ws.readyState !== WebSocket.OPEN) return;
+    if (wsFrame !== undefined) {
+      this.socket.write(wsFrame);
+    } else {
+      this.socket.write(binaryFrameHeader(frame.byteLength));
+      this.socket.write(frame);
+    }
   }
 
   /** Flushes what is queued, then closes. The caller bounds how long that may take. */

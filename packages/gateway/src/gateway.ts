@@ -27,6 +27,7 @@ import {
   NOOP_SEQ,
   DEFAULT_MAX_FRAME_BYTES,
   HEADER_LENGTH,
+  type FrameDecoder,
   type LinkFrame,
   type LongLinkPacker,
   type TaskErrorBody,
@@ -40,6 +41,8 @@ import { InProcessBus } from './bus/in-process-bus.ts';
 import type { Bus } from './bus/bus.ts';
 import { encodePushMessage, decodePushMessage } from './bus/push-message.ts';
 import { consoleLogger, type Logger } from './log.ts';
+import { binaryFrame } from './ws-frame.ts';
+import { compactAdd, compactDelete, compactHas, compactValues } from './compact-set.ts';
 import { createHttpLink, type HttpLink, type HttpLinkOptions, type ShortLinkHost } from './http.ts';
 
 export interface IdentifyContext {
@@ -142,6 +145,8 @@ export class Gateway {
   readonly #tcpServers: NetServer[] = [];
   readonly #shortLinkRoutes: ReadonlyMap<string, number>;
   #wss: WebSocketServer | null = null;
+  /** Decodes every WebSocket message: each is one whole frame, so no state is left between them. */
+  #wsDecoder: FrameDecoder;
   #identifyHandler: IdentifyHandler | null = null;
   #nextId = 1;
   #closing = false;
@@ -162,6 +167,7 @@ export class Gateway {
     this.#acceptClientVersion = (version) => version >= min && version <= max;
     this.#packer =
       options.packer ?? marsPacker({ maxFrameBytes: this.#maxFrameBytes, acceptClientVersion: this.#acceptClientVersion });
+    this.#wsDecoder = this.#packer.createDecoder();
     this.#defaultClientVersion = options.defaultClientVersion ?? 200;
     this.#idleTimeoutMs = options.idleTimeoutMs ?? 630_000;
     this.#identifyTimeoutMs = options.identifyTimeoutMs ?? 30_000;
@@ -182,7 +188,7 @@ export class Gateway {
       now: this.#now,
       log: this.#log,
     });
-    const deliver = (members: Set<LinkConnection>, message: Uint8Array) => this.#deliver(members, message);
+    const deliver = (members: readonly LinkConnection[], message: Uint8Array) => this.#deliver(members, message);
     this.#users = new Audiences(this.#bus, 'user:', deliver);
     this.#groups = new Audiences(this.#bus, 'group:', deliver);
     const tickMs = options.tickMs ?? 1_000;
@@ -234,13 +240,14 @@ export class Gateway {
     const connection = this.#connections.get(connectionId);
     if (connection === undefined || connection.closed) return false;
     if (!this.#groups.add(group, connection)) return false;
-    (connection.groups ??= new Set()).add(group);
+    connection.groups = compactAdd(connection.groups, group);
     return true;
   }
 
   leave(connectionId: number, group: string): boolean {
     const connection = this.#connections.get(connectionId);
-    if (connection === undefined || connection.groups === null || !connection.groups.delete(group)) return false;
+    if (connection === undefined || !compactHas(connection.groups, group)) return false;
+    connection.groups = compactDelete(connection.groups, group);
     this.#groups.remove(group, connection);
     return true;
   }
@@ -376,7 +383,8 @@ export class Gateway {
 
   #register(socket: Socket, ws: WebSocket | null): LinkConnection {
     const now = this.#wheel.now;
-    const connection = new LinkConnection(this.#nextId++, socket, ws, this.#packer.createDecoder(), now, this.#defaultClientVersion);
+    const decoder = ws === null ? this.#packer.createDecoder() : null;
+    const connection = new LinkConnection(this.#nextId++, socket, ws, decoder, now, this.#defaultClientVersion);
     ((ws ?? socket) as LinkedSocket)[LINK] = connection;
     this.#connections.set(connection.id, connection);
     const first = this.#identifyHandler !== null ? this.#identifyTimeoutMs : this.#idleTimeoutMs;
@@ -389,7 +397,7 @@ export class Gateway {
     const gateway = this;
     return function (this: Socket, chunk: Buffer): void {
       const connection = (this as LinkedSocket)[LINK];
-      if (connection !== undefined) gateway.#receive(connection, chunk, false);
+      if (connection !== undefined) gateway.#receive(connection, chunk);
     };
   })();
 
@@ -403,7 +411,7 @@ export class Gateway {
         return;
       }
       // ws hands over one Buffer per message with the default binaryType.
-      gateway.#receive(connection, data as Buffer, true);
+      gateway.#receive(connection, data as Buffer);
     };
   })();
 
@@ -425,19 +433,23 @@ export class Gateway {
 
   // --- receiving -------------------------------------------------------------------------
 
-  #receive(connection: LinkConnection, chunk: Buffer, oneFrame: boolean): void {
+  #receive(connection: LinkConnection, chunk: Buffer): void {
     if (connection.closed) return;
+    const decoder = connection.decoder ?? this.#wsDecoder;
     let frames: LinkFrame[];
     try {
       // A plain Uint8Array view: Buffer#slice does not copy, and the decoder relies on slice
       // copying so that kept bodies do not pin the socket's read buffer.
-      frames = connection.decoder.push(new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength));
+      frames = decoder.push(new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength));
     } catch (error) {
       if (!(error instanceof LinkProtocolError)) throw error;
+      if (connection.decoder === null) this.#wsDecoder = this.#packer.createDecoder();
       this.#cut(connection, 'protocol', `${error.code}: ${error.message}`);
       return;
     }
-    if (oneFrame && (frames.length !== 1 || connection.decoder.bufferedBytes !== 0)) {
+    if (connection.decoder === null && (frames.length !== 1 || decoder.bufferedBytes !== 0)) {
+      // The shared decoder must not carry this message's leftovers into another link's.
+      this.#wsDecoder = this.#packer.createDecoder();
       this.#cut(connection, 'protocol', 'websocket message is not exactly one frame');
       return;
     }
@@ -556,8 +568,11 @@ export class Gateway {
 
   // --- sending ---------------------------------------------------------------------------
 
-  /** Writes unless that would push the link's queue past the cap, in which case the link is cut. */
-  #send(connection: LinkConnection, bytes: Uint8Array): boolean {
+  /**
+   * Writes unless that would push the link's queue past the cap, in which case the link is cut.
+   * `wsFrame` is `bytes` already wrapped for WebSocket links, when the caller shares it.
+   */
+  #send(connection: LinkConnection, bytes: Uint8Array, wsFrame?: Uint8Array): boolean {
     if (connection.closed) return false;
     const queued = connection.queuedBytes;
     if (queued + bytes.byteLength > this.#maxQueueBytes) {
@@ -570,7 +585,7 @@ export class Gateway {
       this.#corked.push(connection);
       if (this.#corked.length === 1) process.nextTick(this.#uncorkAll);
     }
-    connection.write(bytes);
+    connection.write(bytes, wsFrame);
     return true;
   }
 
@@ -602,8 +617,8 @@ export class Gateway {
     return this.#noopEcho.bytes;
   }
 
-  /** Bus delivery: frames the push once per client_version seen, not once per link. */
-  #deliver(members: Set<LinkConnection>, message: Uint8Array): void {
+  /** Bus delivery: frames the push once per client_version (and carrier) seen, not once per link. */
+  #deliver(members: readonly LinkConnection[], message: Uint8Array): void {
     let push;
     try {
       push = decodePushMessage(message);
@@ -613,12 +628,15 @@ export class Gateway {
     }
     let version = -1;
     let bytes: Uint8Array = EMPTY;
+    let wsFrame: Uint8Array | undefined;
     for (const connection of members) {
       if (connection.clientVersion !== version) {
         version = connection.clientVersion;
         bytes = this.#packer.encode({ cmdid: push.cmdid, seq: PUSH_SEQ, body: push.body, clientVersion: version });
+        wsFrame = undefined;
       }
-      if (this.#send(connection, bytes)) this.#pushesDelivered++;
+      if (connection.ws !== null) wsFrame ??= binaryFrame(bytes);
+      if (this.#send(connection, bytes, wsFrame)) this.#pushesDelivered++;
     }
   }
 
@@ -675,10 +693,8 @@ export class Gateway {
     if (connection.transport === 'tcp') this.#tcpCount--;
     else this.#wsCount--;
     if (connection.userId !== null) this.#users.remove(connection.userId, connection);
-    if (connection.groups !== null) {
-      for (const group of connection.groups) this.#groups.remove(group, connection);
-      connection.groups = null;
-    }
+    for (const group of compactValues(connection.groups)) this.#groups.remove(group, connection);
+    connection.groups = undefined;
   }
 
   #onClosed(connection: LinkConnection): void {

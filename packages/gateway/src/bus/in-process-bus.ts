@@ -1,30 +1,28 @@
 import type { Bus, BusHandler } from './bus.ts';
+import { compactAdd, compactDelete, compactValues, type CompactSet } from '../compact-set.ts';
 
 /** A bus for a single gateway process: publish calls the topic's subscribers synchronously. */
 export class InProcessBus implements Bus {
-  readonly #topics = new Map<string, Set<BusHandler>>();
+  /** Usually one handler per topic (the gateway subscribes once per user or group). */
+  readonly #topics = new Map<string, CompactSet<BusHandler>>();
 
   publish(topic: string, message: Uint8Array): void {
-    const handlers = this.#topics.get(topic);
-    if (handlers === undefined) return;
-    for (const handler of handlers) handler(message);
+    for (const handler of compactValues(this.#topics.get(topic))) handler(message);
   }
 
   subscribe(topic: string, handler: BusHandler): () => void {
-    let handlers = this.#topics.get(topic);
-    if (handlers === undefined) {
-      handlers = new Set();
-      this.#topics.set(topic, handlers);
-    }
-    handlers.add(handler);
+    this.#topics.set(topic, compactAdd(this.#topics.get(topic), handler));
+    let subscribed = true;
     return () => {
-      const current = this.#topics.get(topic);
-      if (current === undefined || !current.delete(handler)) return;
-      if (current.size === 0) this.#topics.delete(topic);
+      if (!subscribed) return;
+      subscribed = false;
+      const remaining = compactDelete(this.#topics.get(topic), handler);
+      if (remaining === undefined) this.#topics.delete(topic);
+      else this.#topics.set(topic, remaining);
     };
   }
 
-  /** Topics with at least one subscriber (for tests and metrics). */
+  /** Topics with at least one subscriber. */
   get topicCount(): number {
     return this.#topics.size;
   }
