@@ -128,6 +128,8 @@ export class TaskManager {
   #pumpAgain = false;
   /** Why the long link is unavailable, quoted when a task waiting for it times out. */
   #linkProblem = '';
+  /** The instant of the event being handled; see #inEvent. */
+  #eventNow: number | undefined;
 
   constructor(deps: TaskManagerDeps) {
     this.#deps = deps;
@@ -212,10 +214,12 @@ export class TaskManager {
 
   /** The long link broke: every task in flight on it has failed this attempt (Mars's batch error). */
   onLinkDown(error: LinkTaskError): void {
-    for (const task of [...this.#queue]) {
-      if (task.state === 'long') this.#failAttempt(task, error);
-    }
-    this.#pump();
+    this.#inEvent(() => {
+      for (const task of [...this.#queue]) {
+        if (task.state === 'long') this.#failAttempt(task, error);
+      }
+      this.#pump();
+    });
   }
 
   onResponse(frame: LinkFrame): void {
@@ -301,8 +305,31 @@ export class TaskManager {
     }
   }
 
+  /**
+   * Runs `handle` with one timestamp for everything it causes. A timeout that resets the link fails
+   * a whole batch of tasks; they must share one retry instant (Mars measures the retry interval from
+   * the batch error), or a clock that advanced by a microsecond in between would split them across
+   * two wake-ups and send some of them down a different channel than the rest.
+   */
+  #inEvent(handle: () => void): void {
+    if (this.#eventNow !== undefined) {
+      handle();
+      return;
+    }
+    this.#eventNow = this.#deps.clock.now();
+    try {
+      handle();
+    } finally {
+      this.#eventNow = undefined;
+    }
+  }
+
+  #now(): number {
+    return this.#eventNow ?? this.#deps.clock.now();
+  }
+
   #pumpOnce(): void {
-    const now = this.#deps.clock.now();
+    const now = this.#now();
     let wantLink = false;
     for (const task of [...this.#queue]) {
       if (task.state !== 'queued') continue;
@@ -420,14 +447,16 @@ export class TaskManager {
 
   #attemptTimedOut(task: Task, attempt: Attempt, errCode: number, what: string): void {
     if (task.attempt !== attempt) return;
-    const error = new LinkTaskError('timeout', attempt.errType, errCode, `task ${task.id} on the ${attempt.channel} link: ${what}`);
-    this.#failAttempt(task, error);
-    if (attempt.channel === 'long') {
-      // Mars treats a silent long link as broken: reconnecting is cheaper than letting every task
-      // behind this one wait out its own timeout. The others get their retries.
-      this.#deps.longLink.reset(new LinkTaskError('timeout', ErrType.netMsgXP, 0, `long link reset after task ${task.id} timed out`));
-    }
-    this.#pump();
+    this.#inEvent(() => {
+      const error = new LinkTaskError('timeout', attempt.errType, errCode, `task ${task.id} on the ${attempt.channel} link: ${what}`);
+      this.#failAttempt(task, error);
+      if (attempt.channel === 'long') {
+        // Mars treats a silent long link as broken: reconnecting is cheaper than letting every task
+        // behind this one wait out its own timeout. The others get their retries.
+        this.#deps.longLink.reset(new LinkTaskError('timeout', ErrType.netMsgXP, 0, `long link reset after task ${task.id} timed out`));
+      }
+      this.#pump();
+    });
   }
 
   /** Ends the current attempt; retries it later when the error and the budget allow, else settles. */
@@ -439,7 +468,7 @@ export class TaskManager {
     }
     task.remainingRetries--;
     task.state = 'queued';
-    task.notBefore = this.#deps.clock.now() + TASK_LIMITS.retryIntervalMs;
+    task.notBefore = this.#now() + TASK_LIMITS.retryIntervalMs;
   }
 
   #endAttempt(task: Task): void {
