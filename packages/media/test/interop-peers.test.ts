@@ -28,10 +28,10 @@ const publishers = {
 describe('every client publishes and every client plays', { concurrency: true }, () => {
   for (const publisher of Object.keys(publishers) as (keyof typeof publishers)[]) {
     test(`${publisher} publishes; ffmpeg, rtmp2src, rtmpsrc and rtmpdump play it`, async () => {
-      await whilePublishing(server, `cross-${publisher}`, publishers[publisher], async (url) => {
+      await whilePublishing(server, `cross-${publisher}`, publishers[publisher], async (url, sent) => {
         const recordings = await Promise.all(playerPeers.map((player) => recordPlay(player, url, 3)));
         for (const [i, player] of playerPeers.entries()) {
-          assertAvStream(await analyzeFlv(recordings[i]), `${publisher} -> ${player}`, 2);
+          assertAvStream(await analyzeFlv(recordings[i]), sent, `${publisher} -> ${player}`, 2);
         }
       });
     });

@@ -1,5 +1,8 @@
-// Runs a body while an external publisher is live on our server.
+// Runs a body while an external publisher is live on our server, with a tap on the hub that
+// sees every frame the server took in, to compare with what each player received.
 import { setTimeout as sleep } from 'node:timers/promises';
+import type { HubFrame } from '../../src/hub/frame.ts';
+import type { Subscriber } from '../../src/hub/subscriber.ts';
 import type { TestServer } from './server.ts';
 import { waitFor, type Running } from './peers.ts';
 import { interrupt } from './gst-peers.ts';
@@ -14,11 +17,38 @@ export interface LiveOptions {
   warmupMs?: number;
 }
 
+/** A coded frame as the server forwards it: timestamp and codec payload size. */
+export interface SentFrame {
+  timestamp: number;
+  size: number;
+}
+
+export interface SentFrames {
+  video: SentFrame[];
+  audio: SentFrame[];
+}
+
+/** FLV tag header bytes before the codec payload: AVC (flags, packet type, composition time), AAC (flags, packet type). */
+const codecHeaderBytes = { video: 5, audio: 2 } as const;
+
+function tap(sent: SentFrames): Subscriber {
+  return {
+    id: 'interop-tap',
+    protocol: 'relay',
+    publishStarted() {},
+    publishEnded() {},
+    deliver(frame: HubFrame) {
+      if (frame.kind === 'data' || frame.isSequenceHeader) return;
+      sent[frame.kind].push({ timestamp: frame.timestamp, size: frame.payload.length - codecHeaderBytes[frame.kind] });
+    },
+  };
+}
+
 export async function whilePublishing<T>(
   server: TestServer,
   name: string,
   startPublisher: (url: string) => Running,
-  body: (url: string) => Promise<T>,
+  body: (url: string, sent: SentFrames) => Promise<T>,
   options: LiveOptions = {},
 ): Promise<T> {
   const { track = 'video', warmupMs = 1000 } = options;
@@ -29,8 +59,16 @@ export async function whilePublishing<T>(
       const stream = server.media.hub.get('live', name);
       return (track === 'video' ? stream?.videoSequenceHeader : stream?.audioSequenceHeader) != null;
     }, 10_000, `the publish of ${name}`);
-    await sleep(warmupMs);
-    return await body(url);
+    // Attached before any player, so it has every frame a player can be sent (GOP cache included).
+    const sent: SentFrames = { video: [], audio: [] };
+    const subscriber = tap(sent);
+    const stream = server.media.hub.subscribe('live', name, subscriber);
+    try {
+      await sleep(warmupMs);
+      return await body(url, sent);
+    } finally {
+      server.media.hub.unsubscribe(stream, subscriber);
+    }
   } finally {
     await interrupt(publisher);
   }
