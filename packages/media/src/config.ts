@@ -1,4 +1,5 @@
 // One typed configuration for the media server, with defaults; callers override any part.
+import { resolveHlsConfig, type HlsConfig } from './hls/config.ts';
 
 export interface MediaServerConfig {
   rtmp: {
@@ -16,6 +17,7 @@ export interface MediaServerConfig {
   gopCacheBytes: number;
   /** 0: writes to players leave at the end of each event-loop turn. > 0: merged over this many ms. */
   mergeWindowMs: number;
+  hls: HlsConfig;
   /** Record every publish to an FLV file under `dir/{app}/`. */
   record: {
     enabled: boolean;
@@ -41,6 +43,7 @@ export const defaultMediaConfig: MediaServerConfig = {
   },
   gopCacheBytes: 8 * 1024 * 1024,
   mergeWindowMs: 0,
+  hls: resolveHlsConfig(),
   record: {
     enabled: false,
     dir: './data/recordings',
@@ -56,6 +59,7 @@ export interface MediaServerOverrides {
   rtmp?: Partial<MediaServerConfig['rtmp']>;
   gopCacheBytes?: number;
   mergeWindowMs?: number;
+  hls?: Partial<HlsConfig>;
   record?: Partial<MediaServerConfig['record']>;
   player?: Partial<MediaServerConfig['player']>;
 }
@@ -65,6 +69,7 @@ export function resolveMediaConfig(overrides: MediaServerOverrides = {}): MediaS
     rtmp: { ...defaultMediaConfig.rtmp, ...overrides.rtmp },
     gopCacheBytes: overrides.gopCacheBytes ?? defaultMediaConfig.gopCacheBytes,
     mergeWindowMs: overrides.mergeWindowMs ?? defaultMediaConfig.mergeWindowMs,
+    hls: resolveHlsConfig(overrides.hls),
     record: { ...defaultMediaConfig.record, ...overrides.record },
     player: { ...defaultMediaConfig.player, ...overrides.player },
   };

@@ -9,6 +9,7 @@ import { FlushScheduler } from './delivery/flush-scheduler.ts';
 import { RtmpServer } from './rtmp/rtmp-server.ts';
 import { MediaHttp } from './http/media-http.ts';
 import { Recordings } from './record/flv-recorder.ts';
+import { HlsOutput } from './hls/hls-output.ts';
 import { resolveMediaConfig, type MediaServerConfig, type MediaServerOverrides } from './config.ts';
 import { silentLog, type MediaLog } from './log.ts';
 
@@ -22,6 +23,7 @@ export class MediaServer {
   readonly hub: StreamHub;
   readonly rtmp: RtmpServer;
   readonly log: MediaLog;
+  readonly hls: HlsOutput;
   readonly #http: MediaHttp;
   readonly #recordings: Recordings | null;
 
@@ -31,7 +33,8 @@ export class MediaServer {
     this.hub = new StreamHub({ gopCacheBytes: this.config.gopCacheBytes });
     const scheduler = new FlushScheduler(this.config.mergeWindowMs);
     this.rtmp = new RtmpServer(this.hub, scheduler, this.config, this.log);
-    this.#http = new MediaHttp(this.hub, scheduler, this.config, this.log);
+    this.hls = new HlsOutput(this.hub, this.config.hls, this.log);
+    this.#http = new MediaHttp(this.hub, this.hls, scheduler, this.config, this.log);
     this.#recordings = this.config.record.enabled ? new Recordings(this.hub, this.config.record.dir, this.log) : null;
   }
 
@@ -51,7 +54,7 @@ export class MediaServer {
 
   /** Stops accepting, disconnects everyone and finishes recordings. */
   async close(): Promise<void> {
-    await this.#recordings?.close();
+    await Promise.all([this.#recordings?.close(), this.hls.close()]);
     await this.rtmp.close();
   }
 }

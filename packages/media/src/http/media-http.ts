@@ -1,5 +1,5 @@
-// The media server's HTTP side: HTTP-FLV and WebSocket-FLV at /{app}/{stream}.flv, and the
-// streams API. It answers only its own paths so one HTTP server can carry other routes.
+// The media server's HTTP side: HTTP-FLV and WebSocket-FLV at /{app}/{stream}.flv, HLS at
+// /{app}/{stream}.m3u8, and the streams API. It answers only its own paths so one HTTP server can carry other routes.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
@@ -12,19 +12,23 @@ import { PlayerQueue } from '../delivery/player-queue.ts';
 import { FlvPlayer } from './flv-player.ts';
 import { parseMediaPath, type MediaPath } from './paths.ts';
 import { handleStreamsApi } from './api.ts';
+import { matchHlsPath } from '../hls/paths.ts';
+import type { HlsOutput } from '../hls/hls-output.ts';
 
 const CORS = { 'access-control-allow-origin': '*' };
 
 export class MediaHttp {
   readonly #hub: StreamHub;
+  readonly #hls: HlsOutput;
   readonly #scheduler: FlushScheduler;
   readonly #config: MediaServerConfig;
   readonly #log: MediaLog;
   readonly #webSockets = new WebSocketServer({ noServer: true, perMessageDeflate: false });
   #nextId = 1;
 
-  constructor(hub: StreamHub, scheduler: FlushScheduler, config: MediaServerConfig, log: MediaLog) {
+  constructor(hub: StreamHub, hls: HlsOutput, scheduler: FlushScheduler, config: MediaServerConfig, log: MediaLog) {
     this.#hub = hub;
+    this.#hls = hls;
     this.#scheduler = scheduler;
     this.#config = config;
     this.#log = log;
@@ -32,12 +36,14 @@ export class MediaHttp {
 
   handleRequest(req: IncomingMessage, res: ServerResponse): boolean {
     const url = req.url ?? '/';
+    const hlsPath = matchHlsPath(url);
+    if (hlsPath && this.#hls.handleRequest(hlsPath, req, res)) return true;
     const pathname = url.split('?', 1)[0];
     if (req.method === 'OPTIONS' && (pathname.startsWith('/api/') || parseMediaPath(url))) {
       res.writeHead(204, { ...CORS, 'access-control-allow-methods': 'GET, DELETE, OPTIONS', 'access-control-allow-headers': 'authorization, content-type' }).end();
       return true;
     }
-    if (req.method === 'GET' && handleStreamsApi(pathname, res, this.#hub)) return true;
+    if (req.method === 'GET' && handleStreamsApi(pathname, res, this.#hub, this.#hls)) return true;
     const media = parseMediaPath(url);
     if (media === null || media.extension !== 'flv' || (req.method !== 'GET' && req.method !== 'HEAD')) return false;
     this.#serveHttpFlv(media, req, res);

@@ -4,8 +4,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { HubFrame } from '../../src/hub/frame.ts';
 import type { Subscriber } from '../../src/hub/subscriber.ts';
 import type { TestServer } from './server.ts';
-import { waitFor, type Running } from './peers.ts';
-import { interrupt } from './gst-peers.ts';
+import { waitFor } from './peers.ts';
 
 export interface LiveOptions {
   /** The track whose sequence header says the publish is live (default video). */
@@ -44,10 +43,15 @@ function tap(sent: SentFrames): Subscriber {
   };
 }
 
+/** A publisher: a peer process (Running) or a scripted client. */
+export interface Stoppable {
+  stop(): Promise<unknown>;
+}
+
 export async function whilePublishing<T>(
   server: TestServer,
   name: string,
-  startPublisher: (url: string) => Running,
+  startPublisher: (url: string) => Stoppable,
   body: (url: string, sent: SentFrames) => Promise<T>,
   options: LiveOptions = {},
 ): Promise<T> {
@@ -70,6 +74,6 @@ export async function whilePublishing<T>(
       server.media.hub.unsubscribe(stream, subscriber);
     }
   } finally {
-    await interrupt(publisher);
+    await publisher.stop();
   }
 }
