@@ -51,13 +51,13 @@ export interface Stoppable {
 export async function whilePublishing<T>(
   server: TestServer,
   name: string,
-  startPublisher: (url: string) => Stoppable,
+  startPublisher: (url: string) => Stoppable | Promise<Stoppable>,
   body: (url: string, sent: SentFrames) => Promise<T>,
   options: LiveOptions = {},
 ): Promise<T> {
   const { track = 'video', warmupMs = 1000 } = options;
   const url = server.rtmpUrl(`live/${name}`);
-  const publisher = startPublisher(url);
+  const publisher = await startPublisher(url);
   try {
     await waitFor(() => {
       const stream = server.media.hub.get('live', name);
