@@ -7,6 +7,8 @@ import { MediaServer } from '@livelink/media';
 import { parseServeArgs, serveHelp, SettingsError, type ServeSettings } from './settings.ts';
 import { join } from 'node:path';
 import { createLogger } from '@livelink/xlog';
+import { loadWebApp } from '@livelink/web';
+import { webRoute } from './web-route.ts';
 
 /** A part of the platform that answers some HTTP paths; false means "not mine". */
 interface HttpRoute {
@@ -67,7 +69,7 @@ export async function startPlatform(settings: ServeSettings): Promise<RunningPla
     log,
     config: { gopCacheBytes: settings.gopCacheBytes, mergeWindowMs: settings.mergeWindowMs },
   });
-  const routes: HttpRoute[] = [media];
+  const routes: HttpRoute[] = [media, webRoute(await loadWebApp())];
   const http = createServer((req, res) => {
     for (const route of routes) if (route.handleRequest(req, res)) return;
     res.writeHead(404, { 'content-type': 'text/plain' }).end('not found\n');
