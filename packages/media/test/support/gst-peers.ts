@@ -64,12 +64,13 @@ export function gstPublish(sink: 'rtmp2sink' | 'rtmpsink', url: string, options:
 
 /**
  * Plays `url` with `peer` for `seconds` of wall time, or until the server reports the publish
- * ended, and records what arrived to an FLV file (timestamps as sent).
+ * ended, and records what arrived to an FLV file (timestamps as sent). `ffmpegInput` are
+ * extra input options for ffmpeg.
  */
-export async function recordPlay(peer: PlayerPeer, url: string, seconds: number): Promise<string> {
+export async function recordPlay(peer: PlayerPeer, url: string, seconds: number, ffmpegInput: string[] = []): Promise<string> {
   const path = join(recordDir, `${peer}-${++recordings}.flv`);
   // gst filesinks unbuffered, so what arrived is on disk even when the peer has to be terminated.
-  const [command, args] = peer === 'ffmpeg' ? ['ffmpeg', ['-v', 'error', '-rw_timeout', '15000000', '-i', url, '-c', 'copy', '-copyts', '-f', 'flv', path]]
+  const [command, args] = peer === 'ffmpeg' ? ['ffmpeg', ['-v', 'error', '-rw_timeout', '15000000', ...ffmpegInput, '-i', url, '-c', 'copy', '-copyts', '-f', 'flv', path]]
     : peer === 'rtmpdump' ? ['rtmpdump', ['-r', url, '-v', '-o', path]]
     : ['gst-launch-1.0', ['-e', peer, `location=${peer === 'rtmpsrc' ? librtmpLocation(url) : url}`, '!', 'filesink', 'buffer-mode=unbuffered', `location=${path}`]];
   const player = start(command, args, { timeoutMs: 60_000 });
