@@ -2,7 +2,7 @@
 // this node subscribes to a topic while it holds at least one member, so a publish from any
 // node reaches exactly the nodes that have someone to deliver to.
 
-import type { Bus } from './bus/bus.ts';
+import type { Bus, BusHandler } from './bus/bus.ts';
 import type { LinkConnection } from './connection.ts';
 import { compactAdd, compactDelete, compactHas, compactValues, type CompactSet } from './compact-set.ts';
 
@@ -18,11 +18,18 @@ export class Audiences {
   readonly #topicPrefix: string;
   readonly #deliver: Deliver;
   readonly #byKey = new Map<string, Audience>();
+  /** One handler for all of this registry's topics: no closure per user or group. */
+  readonly #onMessage: BusHandler;
 
   constructor(bus: Bus, topicPrefix: string, deliver: Deliver) {
     this.#bus = bus;
     this.#topicPrefix = topicPrefix;
     this.#deliver = deliver;
+    this.#onMessage = (message, topic) => {
+      // Members are read at delivery time, as a copy: a link cut mid-delivery does not disturb the walk.
+      const audience = this.#byKey.get(topic.slice(this.#topicPrefix.length));
+      if (audience !== undefined) this.#deliver(compactValues(audience.members), message);
+    };
   }
 
   /** Number of keys with at least one local member. */
@@ -34,11 +41,8 @@ export class Audiences {
   add(key: string, connection: LinkConnection): boolean {
     let audience = this.#byKey.get(key);
     if (audience === undefined) {
-      const created: Audience = { members: undefined, unsubscribe: () => {} };
-      // Members are read at delivery time: a link cut mid-delivery does not disturb the walk.
-      created.unsubscribe = this.#bus.subscribe(this.#topicPrefix + key, (message) => this.#deliver(compactValues(created.members), message));
-      this.#byKey.set(key, created);
-      audience = created;
+      audience = { members: undefined, unsubscribe: this.#bus.subscribe(this.#topicPrefix + key, this.#onMessage) };
+      this.#byKey.set(key, audience);
     }
     if (compactHas(audience.members, connection)) return false;
     audience.members = compactAdd(audience.members, connection);

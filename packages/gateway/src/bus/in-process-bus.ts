@@ -7,7 +7,7 @@ export class InProcessBus implements Bus {
   readonly #topics = new Map<string, CompactSet<BusHandler>>();
 
   publish(topic: string, message: Uint8Array): void {
-    for (const handler of compactValues(this.#topics.get(topic))) handler(message);
+    for (const handler of compactValues(this.#topics.get(topic))) handler(message, topic);
   }
 
   subscribe(topic: string, handler: BusHandler): () => void {
