@@ -74,7 +74,9 @@ export async function recordPlay(peer: PlayerPeer, url: string, seconds: number,
     : peer === 'rtmpdump' ? ['rtmpdump', ['-r', url, '-v', '-o', path]]
     : ['gst-launch-1.0', ['-e', peer, `location=${peer === 'rtmpsrc' ? librtmpLocation(url) : url}`, '!', 'filesink', 'buffer-mode=unbuffered', `location=${path}`]];
   const player = start(command, args, { timeoutMs: 60_000 });
-  const ended = await Promise.race([sleep(seconds * 1000).then(() => null), player.finished]);
+  const wallClock = new AbortController();
+  const ended = await Promise.race([sleep(seconds * 1000, null, { signal: wallClock.signal }), player.finished]);
+  wallClock.abort();
   const result = ended ?? await interrupt(player, 1000);
   if (!endedCleanly(peer, result, ended === null)) {
     throw new Error(`${command} ${args.join(' ')} exited ${result.code ?? result.signal}:\n${result.stderr.slice(-2000)}`);

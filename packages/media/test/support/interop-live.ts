@@ -30,8 +30,13 @@ export interface SentFrames {
 /** FLV tag header bytes before the codec payload: AVC (flags, packet type, composition time), AAC (flags, packet type). */
 const codecHeaderBytes = { video: 5, audio: 2 } as const;
 
-function tap(sent: SentFrames): Subscriber {
-  return {
+/**
+ * Attaches a subscriber to the stream that records every coded frame the hub delivers; attached
+ * before any player, it has every frame a player can be sent (GOP cache included).
+ */
+export function tapStream(server: TestServer, name: string): { sent: SentFrames; detach(): void } {
+  const sent: SentFrames = { video: [], audio: [] };
+  const subscriber: Subscriber = {
     id: 'interop-tap',
     protocol: 'relay',
     publishStarted() {},
@@ -41,6 +46,8 @@ function tap(sent: SentFrames): Subscriber {
       sent[frame.kind].push({ timestamp: frame.timestamp, size: frame.payload.length - codecHeaderBytes[frame.kind] });
     },
   };
+  const stream = server.media.hub.subscribe('live', name, subscriber);
+  return { sent, detach: () => server.media.hub.unsubscribe(stream, subscriber) };
 }
 
 /** A publisher: a peer process (Running) or a scripted client. */
@@ -63,15 +70,12 @@ export async function whilePublishing<T>(
       const stream = server.media.hub.get('live', name);
       return (track === 'video' ? stream?.videoSequenceHeader : stream?.audioSequenceHeader) != null;
     }, 10_000, `the publish of ${name}`);
-    // Attached before any player, so it has every frame a player can be sent (GOP cache included).
-    const sent: SentFrames = { video: [], audio: [] };
-    const subscriber = tap(sent);
-    const stream = server.media.hub.subscribe('live', name, subscriber);
+    const tap = tapStream(server, name);
     try {
       await sleep(warmupMs);
-      return await body(url, sent);
+      return await body(url, tap.sent);
     } finally {
-      server.media.hub.unsubscribe(stream, subscriber);
+      tap.detach();
     }
   } finally {
     await publisher.stop();
