@@ -1,5 +1,6 @@
 // One typed configuration for the media server, with defaults; callers override any part.
 import { resolveHlsConfig, type HlsConfig } from './hls/config.ts';
+import type { WebhookUrls } from './auth/webhook.ts';
 
 export interface MediaServerConfig {
   rtmp: {
@@ -18,6 +19,17 @@ export interface MediaServerConfig {
   /** 0: writes to players leave at the end of each event-loop turn. > 0: merged over this many ms. */
   mergeWindowMs: number;
   hls: HlsConfig;
+  auth: {
+    /** Token secrets (the one to sign with first); empty: no token checks. */
+    secrets: string[];
+    requirePublishToken: boolean;
+    requirePlayToken: boolean;
+    /** on_publish / on_play decide; on_unpublish / on_stop are told. */
+    hooks: WebhookUrls;
+    hookTimeoutMs: number;
+    /** Bearer token the admin API requires; empty: the admin API is open. */
+    adminToken: string;
+  };
   /** Record every publish to an FLV file under `dir/{app}/`. */
   record: {
     enabled: boolean;
@@ -44,6 +56,14 @@ export const defaultMediaConfig: MediaServerConfig = {
   gopCacheBytes: 8 * 1024 * 1024,
   mergeWindowMs: 0,
   hls: resolveHlsConfig(),
+  auth: {
+    secrets: [],
+    requirePublishToken: false,
+    requirePlayToken: false,
+    hooks: {},
+    hookTimeoutMs: 3000,
+    adminToken: '',
+  },
   record: {
     enabled: false,
     dir: './data/recordings',
@@ -60,6 +80,7 @@ export interface MediaServerOverrides {
   gopCacheBytes?: number;
   mergeWindowMs?: number;
   hls?: Partial<HlsConfig>;
+  auth?: Partial<MediaServerConfig['auth']>;
   record?: Partial<MediaServerConfig['record']>;
   player?: Partial<MediaServerConfig['player']>;
 }
@@ -70,6 +91,7 @@ export function resolveMediaConfig(overrides: MediaServerOverrides = {}): MediaS
     gopCacheBytes: overrides.gopCacheBytes ?? defaultMediaConfig.gopCacheBytes,
     mergeWindowMs: overrides.mergeWindowMs ?? defaultMediaConfig.mergeWindowMs,
     hls: resolveHlsConfig(overrides.hls),
+    auth: { ...defaultMediaConfig.auth, ...overrides.auth },
     record: { ...defaultMediaConfig.record, ...overrides.record },
     player: { ...defaultMediaConfig.player, ...overrides.player },
   };

@@ -10,6 +10,9 @@ import { RtmpServer } from './rtmp/rtmp-server.ts';
 import { MediaHttp } from './http/media-http.ts';
 import { Recordings } from './record/flv-recorder.ts';
 import { HlsOutput } from './hls/hls-output.ts';
+import { createAuthorizer, type Authorizer } from './auth/authorizer.ts';
+import { createWebhooks } from './auth/webhook.ts';
+import { ClientRegistry } from './metrics/client-registry.ts';
 import { resolveMediaConfig, type MediaServerConfig, type MediaServerOverrides } from './config.ts';
 import { silentLog, type MediaLog } from './log.ts';
 
@@ -24,6 +27,8 @@ export class MediaServer {
   readonly rtmp: RtmpServer;
   readonly log: MediaLog;
   readonly hls: HlsOutput;
+  readonly clients = new ClientRegistry();
+  readonly authorizer: Authorizer;
   readonly #http: MediaHttp;
   readonly #recordings: Recordings | null;
 
@@ -32,9 +37,11 @@ export class MediaServer {
     this.log = options.log ?? silentLog;
     this.hub = new StreamHub({ gopCacheBytes: this.config.gopCacheBytes });
     const scheduler = new FlushScheduler(this.config.mergeWindowMs);
-    this.rtmp = new RtmpServer(this.hub, scheduler, this.config, this.log);
+    this.authorizer = buildAuthorizer(this.config.auth, this.log);
+    const context = { hub: this.hub, scheduler, config: this.config, log: this.log, authorizer: this.authorizer, clients: this.clients };
+    this.rtmp = new RtmpServer(context);
     this.hls = new HlsOutput(this.hub, this.config.hls, this.log);
-    this.#http = new MediaHttp(this.hub, this.hls, scheduler, this.config, this.log);
+    this.#http = new MediaHttp(context, this.hls);
     this.#recordings = this.config.record.enabled ? new Recordings(this.hub, this.config.record.dir, this.log) : null;
   }
 
@@ -56,5 +63,16 @@ export class MediaServer {
   async close(): Promise<void> {
     await Promise.all([this.#recordings?.close(), this.hls.close()]);
     await this.rtmp.close();
+    await this.authorizer.drain();
   }
+}
+
+/** Token checks and hooks as configured; with neither, every publish and play is allowed. */
+function buildAuthorizer(auth: MediaServerConfig['auth'], log: MediaLog): Authorizer {
+  const hasHooks = Object.values(auth.hooks).some((url) => url !== undefined && url !== '');
+  return createAuthorizer({
+    // Requiring tokens without a secret is refused here (AuthConfigError), not silently ignored.
+    token: auth.secrets.length > 0 || auth.requirePublishToken || auth.requirePlayToken ? { secrets: auth.secrets, requireForPublish: auth.requirePublishToken, requireForPlay: auth.requirePlayToken } : undefined,
+    webhooks: hasHooks ? createWebhooks({ urls: auth.hooks, timeoutMs: auth.hookTimeoutMs, log }) : undefined,
+  });
 }

@@ -13,6 +13,18 @@ import { BatchedWriter, writableSink } from '../delivery/batched-writer.ts';
 import type { FlushScheduler } from '../delivery/flush-scheduler.ts';
 import { PlayerQueue } from '../delivery/player-queue.ts';
 import { RtmpPlayer } from './rtmp-player.ts';
+import type { Authorizer } from '../auth/authorizer.ts';
+import type { Client, ClientRegistry, ClientStats, ClientStream } from '../metrics/client-registry.ts';
+
+/** What a connection needs from the server around it. */
+export interface RtmpConnectionContext {
+  hub: StreamHub;
+  scheduler: FlushScheduler;
+  config: MediaServerConfig;
+  log: MediaLog;
+  authorizer: Authorizer;
+  clients: ClientRegistry;
+}
 
 const kindOf: Partial<Record<number, FrameKind>> = {
   [MessageType.Audio]: 'audio',
@@ -28,20 +40,27 @@ interface Publishing {
 interface Playing {
   stream: LiveStream;
   player: RtmpPlayer;
+  query: string;
 }
 
-export class RtmpConnection {
+export class RtmpConnection implements Client {
   readonly id: string;
+  readonly protocol = 'rtmp' as const;
   readonly socket: Socket;
+  readonly remoteAddress: string;
   readonly connectedAt = Date.now();
   readonly #session: ServerSession;
   readonly #writer: BatchedWriter;
   readonly #hub: StreamHub;
   readonly #config: MediaServerConfig;
   readonly #log: MediaLog;
+  readonly #authorizer: Authorizer;
+  readonly #clients: ClientRegistry;
   readonly #onClosed: (connection: RtmpConnection) => void;
   readonly #publishing = new Map<number, Publishing>();
   readonly #playing = new Map<number, Playing>();
+  /** Traffic of plays that ended while the connection stayed. */
+  #endedPlays = { bytesOut: 0, droppedFrames: 0 };
   #app = '';
   #closed = false;
   /** Set by every byte received; the server's liveness sweep clears it and pings the silent. */
@@ -49,20 +68,16 @@ export class RtmpConnection {
   pingOutstanding = false;
   handshakeDone = false;
 
-  constructor(
-    id: string,
-    socket: Socket,
-    hub: StreamHub,
-    scheduler: FlushScheduler,
-    config: MediaServerConfig,
-    log: MediaLog,
-    onClosed: (connection: RtmpConnection) => void,
-  ) {
+  constructor(id: string, socket: Socket, context: RtmpConnectionContext, onClosed: (connection: RtmpConnection) => void) {
+    const { hub, scheduler, config, log } = context;
     this.id = id;
     this.socket = socket;
+    this.remoteAddress = `${socket.remoteAddress}:${socket.remotePort}`;
     this.#hub = hub;
     this.#config = config;
     this.#log = log;
+    this.#authorizer = context.authorizer;
+    this.#clients = context.clients;
     this.#onClosed = onClosed;
     this.#writer = new BatchedWriter(writableSink(socket), scheduler);
     this.#session = new ServerSession({
@@ -74,10 +89,10 @@ export class RtmpConnection {
         this.#app = info.app;
         this.handshakeDone = true;
       },
-      onPublish: (request) => this.#startPublish(request.streamId, request.name, request.query),
+      onPublish: (request) => void this.#startPublish(request.streamId, request.name, request.query),
       onMedia: (streamId, message) => this.#ingest(streamId, message),
       onUnpublish: (streamId) => this.#stopPublish(streamId),
-      onPlay: (request) => this.#startPlay(request.streamId, request.name),
+      onPlay: (request) => void this.#startPlay(request.streamId, request.name, request.query),
       onStopPlay: (streamId) => this.#stopPlay(streamId),
       onPong: () => {
         this.pingOutstanding = false;
@@ -89,14 +104,31 @@ export class RtmpConnection {
     socket.on('data', (bytes: Buffer) => this.#receive(bytes));
     socket.on('error', (error) => this.close(`socket error: ${error.message}`));
     socket.on('close', () => this.close('peer closed'));
+    this.#clients.add(this);
   }
 
   get app(): string {
     return this.#app;
   }
 
-  get remoteAddress(): string {
-    return `${this.socket.remoteAddress}:${this.socket.remotePort}`;
+  streams(): ClientStream[] {
+    return [
+      ...[...this.#publishing.values()].map(({ stream }) => ({ app: stream.app, name: stream.name, role: 'publish' as const })),
+      ...[...this.#playing.values()].map(({ stream }) => ({ app: stream.app, name: stream.name, role: 'play' as const })),
+    ];
+  }
+
+  stats(): ClientStats {
+    let { bytesOut, droppedFrames } = this.#endedPlays;
+    for (const { player } of this.#playing.values()) {
+      bytesOut += player.queue.bytesSent;
+      droppedFrames += player.queue.droppedFrames;
+    }
+    return { bytesIn: this.#session.bytesReceived, bytesOut, droppedFrames };
+  }
+
+  kick(reason: string): void {
+    this.close(reason);
   }
 
   get players(): Iterable<Playing> {
@@ -120,6 +152,7 @@ export class RtmpConnection {
     this.#writer.flush();
     this.#writer.close();
     this.socket.destroy();
+    this.#clients.remove(this);
     this.#log.info('rtmp', 'connection closed', { id: this.id, remote: this.remoteAddress, reason });
     this.#onClosed(this);
   }
@@ -135,7 +168,14 @@ export class RtmpConnection {
     }
   }
 
-  #startPublish(streamId: number, name: string, query: string): void {
+  async #startPublish(streamId: number, name: string, query: string): Promise<void> {
+    const decision = await this.#authorizer.authorize(this.#accessRequest('publish', name, query));
+    if (this.#closed) return;
+    if (!decision.ok) {
+      this.#session.rejectPublish(streamId, 'NetStream.Publish.BadName', decision.reason);
+      this.#log.info('rtmp', 'publish refused', { id: this.id, app: this.#app, name, reason: decision.reason });
+      return;
+    }
     const publisher: Publisher = {
       id: `${this.id}/${streamId}`,
       protocol: 'rtmp',
@@ -169,16 +209,27 @@ export class RtmpConnection {
     if (publishing === undefined) return;
     this.#publishing.delete(streamId);
     this.#hub.unpublish(publishing.stream, publishing.publisher);
+    this.#authorizer.notify({ ...this.#accessRequest('publish', publishing.stream.name, publishing.publisher.query), action: 'unpublish' });
     this.#log.info('rtmp', 'publish stopped', { id: this.id, app: this.#app, name: publishing.stream.name });
   }
 
-  #startPlay(streamId: number, name: string): void {
+  async #startPlay(streamId: number, name: string, query: string): Promise<void> {
+    const decision = await this.#authorizer.authorize(this.#accessRequest('play', name, query));
+    if (this.#closed) return;
+    if (!decision.ok) {
+      this.#session.rejectPlay(streamId, 'NetStream.Play.Failed', decision.reason);
+      this.#log.info('rtmp', 'play refused', { id: this.id, app: this.#app, name, reason: decision.reason });
+      return;
+    }
     this.#stopPlay(streamId);
-    const queue = new PlayerQueue(this.#writer, this.#config.player, (reason) => this.close(reason));
+    const queue = new PlayerQueue(this.#writer, this.#config.player, (reason) => {
+      this.#clients.countSlowDisconnect();
+      this.close(reason);
+    });
     const player = new RtmpPlayer(`${this.id}/${streamId}`, this.#session, streamId, queue);
     this.#session.acceptPlay(streamId);
     const stream = this.#hub.subscribe(this.#app, name, player);
-    this.#playing.set(streamId, { stream, player });
+    this.#playing.set(streamId, { stream, player, query });
     this.#log.info('rtmp', 'play started', { id: this.id, app: this.#app, name, live: stream.publisher !== null });
   }
 
@@ -187,5 +238,12 @@ export class RtmpConnection {
     if (playing === undefined) return;
     this.#playing.delete(streamId);
     this.#hub.unsubscribe(playing.stream, playing.player);
+    this.#endedPlays.bytesOut += playing.player.queue.bytesSent;
+    this.#endedPlays.droppedFrames += playing.player.queue.droppedFrames;
+    this.#authorizer.notify({ ...this.#accessRequest('play', playing.stream.name, playing.query), action: 'stop' });
+  }
+
+  #accessRequest(action: 'publish' | 'play', stream: string, query: string) {
+    return { action, app: this.#app, stream, query, clientId: this.id, ip: this.socket.remoteAddress ?? '', protocol: 'rtmp' as const };
   }
 }

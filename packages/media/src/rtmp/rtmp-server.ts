@@ -1,11 +1,9 @@
 // Accepts RTMP connections and keeps them honest: a handshake deadline, and a periodic
 // liveness sweep (one timer for all connections) that pings the silent and closes the dead.
 import { createServer, type Server, type AddressInfo } from 'node:net';
-import type { StreamHub } from '../hub/stream-hub.ts';
 import type { MediaServerConfig } from '../config.ts';
 import type { MediaLog } from '../log.ts';
-import type { FlushScheduler } from '../delivery/flush-scheduler.ts';
-import { RtmpConnection } from './rtmp-connection.ts';
+import { RtmpConnection, type RtmpConnectionContext } from './rtmp-connection.ts';
 
 export class RtmpServer {
   readonly connections = new Map<string, RtmpConnection>();
@@ -15,12 +13,13 @@ export class RtmpServer {
   #nextId = 1;
   #sweepTimer: NodeJS.Timeout | undefined;
 
-  constructor(hub: StreamHub, scheduler: FlushScheduler, config: MediaServerConfig, log: MediaLog) {
+  constructor(context: RtmpConnectionContext) {
+    const config = context.config;
     this.#config = config;
-    this.#log = log;
+    this.#log = context.log;
     this.#server = createServer((socket) => {
       const id = `rtmp-${this.#nextId++}`;
-      const connection = new RtmpConnection(id, socket, hub, scheduler, config, log, (closed) => this.connections.delete(closed.id));
+      const connection = new RtmpConnection(id, socket, context, (closed) => this.connections.delete(closed.id));
       this.connections.set(id, connection);
       const handshakeTimer = setTimeout(() => {
         if (!connection.handshakeDone) connection.close('handshake/connect timeout');

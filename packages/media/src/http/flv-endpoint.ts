@@ -1,0 +1,110 @@
+// HTTP-FLV and WebSocket-FLV viewers: authorised like any player, attached to the hub as
+// FLV subscribers, listed with the other clients (and kickable) while they watch.
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { WebSocket } from 'ws';
+import type { RtmpConnectionContext } from '../rtmp/rtmp-connection.ts';
+import { BatchedWriter, writableSink, type ByteSink } from '../delivery/batched-writer.ts';
+import { PlayerQueue } from '../delivery/player-queue.ts';
+import type { Client, ClientStats } from '../metrics/client-registry.ts';
+import { FlvPlayer } from './flv-player.ts';
+import type { MediaPath } from './paths.ts';
+
+export const CORS = { 'access-control-allow-origin': '*' };
+
+export class FlvEndpoint {
+  readonly #context: RtmpConnectionContext;
+  #nextId = 1;
+
+  constructor(context: RtmpConnectionContext) {
+    this.#context = context;
+  }
+
+  async serveHttp(media: MediaPath, req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const refusal = await this.#refusal(media, 'flv', req.socket.remoteAddress ?? '');
+    if (refusal !== null) {
+      res.writeHead(refusal.status, { ...CORS, 'content-type': 'text/plain' }).end(`${refusal.reason}\n`);
+      return;
+    }
+    res.writeHead(200, { ...CORS, 'content-type': 'video/x-flv', 'cache-control': 'no-cache', connection: 'close' });
+    if (req.method === 'HEAD') {
+      res.end();
+      return;
+    }
+    res.socket?.setNoDelay(true);
+    this.#attach('flv', media, req.socket.remoteAddress ?? '', req.socket.remotePort, writableSink(res), (graceful) => (graceful ? res.end() : res.destroy()), (onClose) => res.on('close', onClose));
+  }
+
+  async serveWebSocket(media: MediaPath, ws: WebSocket, req: IncomingMessage): Promise<void> {
+    const refusal = await this.#refusal(media, 'ws', req.socket.remoteAddress ?? '');
+    if (refusal !== null) {
+      // 4000 + HTTP status: WebSocket close codes 4000-4999 are the application's.
+      ws.close(4000 + refusal.status, refusal.reason.slice(0, 120));
+      return;
+    }
+    const sink: ByteSink = {
+      writeBatch: (chunks) => ws.send(chunks.length === 1 ? chunks[0] : Buffer.concat(chunks), { binary: true }),
+      get backlogBytes() {
+        return ws.bufferedAmount;
+      },
+    };
+    this.#attach('ws', media, req.socket.remoteAddress ?? '', req.socket.remotePort, sink, (graceful) => (graceful ? ws.close(1000, 'publisher left') : ws.terminate()), (onClose) => ws.on('close', onClose));
+  }
+
+  /** Why this viewer may not watch (no live stream, or the authorizer said no), or null. */
+  async #refusal(media: MediaPath, protocol: 'flv' | 'ws', ip: string): Promise<{ status: number; reason: string } | null> {
+    const { hub, authorizer } = this.#context;
+    const decision = await authorizer.authorize({ action: 'play', app: media.app, stream: media.name, query: media.query, clientId: '', ip, protocol });
+    if (!decision.ok) return { status: decision.httpStatus, reason: decision.reason };
+    const stream = hub.get(media.app, media.name);
+    if (stream === undefined || stream.publisher === null) return { status: 404, reason: `no live stream ${media.app}/${media.name}` };
+    return null;
+  }
+
+  #attach(
+    protocol: 'flv' | 'ws',
+    media: MediaPath,
+    ip: string,
+    port: number | undefined,
+    sink: ByteSink,
+    end: (graceful: boolean) => void,
+    onConnectionClose: (listener: () => void) => void,
+  ): void {
+    const { hub, scheduler, config, log, clients, authorizer } = this.#context;
+    const id = `${protocol}-${this.#nextId++}`;
+    const tag = protocol === 'flv' ? 'http-flv' : 'ws-flv';
+    const writer = new BatchedWriter(sink, scheduler);
+    let ended = false;
+    const finish = (reason: string, graceful: boolean) => {
+      if (ended) return;
+      ended = true;
+      if (graceful) writer.flush();
+      writer.close();
+      log.info(tag, 'viewer closed', { id, reason });
+      end(graceful);
+    };
+    const queue = new PlayerQueue(writer, config.player, (reason) => {
+      clients.countSlowDisconnect();
+      finish(reason, false);
+    });
+    const player = new FlvPlayer(id, protocol, queue, (header) => writer.write(header), (reason, graceful) => finish(reason, graceful));
+    const stream = hub.subscribe(media.app, media.name, player);
+    const client: Client = {
+      id,
+      protocol,
+      remoteAddress: `${ip}:${port}`,
+      connectedAt: Date.now(),
+      streams: () => [{ app: media.app, name: media.name, role: 'play' }],
+      stats: (): ClientStats => ({ bytesIn: 0, bytesOut: queue.bytesSent, droppedFrames: queue.droppedFrames }),
+      kick: (reason) => finish(reason, false),
+    };
+    clients.add(client);
+    log.info(tag, 'viewer joined', { id, app: media.app, name: media.name });
+    onConnectionClose(() => {
+      ended = true;
+      writer.close();
+      hub.unsubscribe(stream, player);
+      clients.remove(client);
+      authorizer.notify({ action: 'stop', app: media.app, stream: media.name, query: media.query, clientId: id, ip, protocol });
+    });
+  }
+}
