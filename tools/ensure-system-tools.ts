@@ -13,20 +13,21 @@ interface SystemTool {
   why: string;
 }
 
-const hasGstElement = (element: string) => () =>
-  spawnSync('gst-inspect-1.0', [element], { stdio: 'ignore' }).status === 0;
+const hasGstElements = (...elements: string[]) => () =>
+  elements.every((element) => spawnSync('gst-inspect-1.0', [element], { stdio: 'ignore' }).status === 0);
 
 export const systemTools: SystemTool[] = [
   { command: 'ffmpeg', packages: ['ffmpeg'], why: 'publishes and plays RTMP, reads HTTP-FLV/HLS' },
   { command: 'ffprobe', packages: ['ffmpeg'], why: 'checks codec parameters of outputs' },
   {
     command: 'gst-launch-1.0',
-    probe: hasGstElement('rtmp2sink'),
+    // Every element the interop tests use: both RTMP stacks, the muxer, the encoders (plugins-ugly, libav).
+    probe: hasGstElements('rtmp2sink', 'rtmp2src', 'rtmpsink', 'rtmpsrc', 'flvmux', 'x264enc', 'avenc_aac', 'h264parse', 'aacparse'),
     packages: [
       'gstreamer1.0-tools', 'gstreamer1.0-plugins-base', 'gstreamer1.0-plugins-good',
       'gstreamer1.0-plugins-bad', 'gstreamer1.0-plugins-ugly', 'gstreamer1.0-libav',
     ],
-    why: 'GStreamer rtmp2 (independent RTMP client) and librtmp-based rtmpsink',
+    why: 'GStreamer rtmp2 (independent RTMP client) and librtmp-based rtmpsink/rtmpsrc, with x264enc/avenc_aac publishers',
   },
   { command: 'rtmpdump', packages: ['rtmpdump'], why: 'librtmp player (independent RTMP client)' },
   { command: 'chromium', packages: ['chromium'], why: 'headless browser for player and link tests' },
