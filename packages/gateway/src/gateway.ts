@@ -34,7 +34,7 @@ import {
 } from '@livelink/link';
 import { TimerWheel } from './timer-wheel.ts';
 import { LinkConnection, IdentifyState, WsCloseCode } from './connection.ts';
-import { TaskDispatcher, type TaskHandler, type HandleOptions, type LinkConnectionInfo, type TaskContext } from './tasks.ts';
+import { TaskDispatcher, type TaskHandler, type HandleOptions, type LinkConnectionInfo, type TaskContext, type TaskOutcome } from './tasks.ts';
 import { TaskError } from './task-error.ts';
 import { Audiences } from './audiences.ts';
 import { InProcessBus } from './bus/in-process-bus.ts';
@@ -194,8 +194,8 @@ export class Gateway {
     const tickMs = options.tickMs ?? 1_000;
     this.#wheel = new TimerWheel<LinkConnection>({
       tickMs,
-      // One lap covers the default idle timeout, so idle links are visited once, when due.
-      slots: Math.max(64, Math.ceil(this.#idleTimeoutMs / tickMs) + 1),
+      // One lap covers the idle timeout (up to a bound), so idle links are visited once, when due.
+      slots: Math.min(4_096, Math.max(64, Math.ceil(this.#idleTimeoutMs / tickMs) + 1)),
       now: this.#now(),
       onExpire: (connection, now) => this.#onDeadline(connection, now),
     });
@@ -553,17 +553,26 @@ export class Gateway {
     // matched within this one.
     const owner = connection.clientId ?? `#${connection.id}`;
     const dispatch = this.#tasks.dispatch(ctx, `${owner}\n${frame.cmdid}\n${frame.seq}`);
+    if (dispatch.sendOnly) return;
+    if (!(dispatch.outcome instanceof Promise)) {
+      this.#answer(connection, frame, dispatch.outcome);
+      return;
+    }
     connection.tasksInFlight++;
     void dispatch.outcome.then((outcome) => {
       connection.tasksInFlight--;
-      if (connection.closed || dispatch.sendOnly) return;
-      this.#send(
-        connection,
-        outcome.ok
-          ? this.#encode(connection, frame.cmdid, frame.seq, outcome.body)
-          : this.#encodeError(connection, frame.seq, outcome.error),
-      );
+      this.#answer(connection, frame, outcome);
     });
+  }
+
+  #answer(connection: LinkConnection, request: LinkFrame, outcome: TaskOutcome): void {
+    if (connection.closed) return; // a retry on the client's next link gets the stored outcome
+    this.#send(
+      connection,
+      outcome.ok
+        ? this.#encode(connection, request.cmdid, request.seq, outcome.body)
+        : this.#encodeError(connection, request.seq, outcome.error),
+    );
   }
 
   // --- sending ---------------------------------------------------------------------------

@@ -139,26 +139,34 @@ function serveShortLink(req: IncomingMessage, res: ServerResponse, cgi: string, 
   req.on('error', (error) => host.log('debug', 'short-link request failed', { cgi, error: error.message }));
   req.on('end', () => {
     if (refused) return;
-    const joined = Buffer.concat(chunks, received);
-    const body = new Uint8Array(joined.buffer, joined.byteOffset, joined.byteLength);
+    // Its own buffer, so a body kept by a handler pins no pooled memory.
+    const body = new Uint8Array(received);
+    let offset = 0;
+    for (const chunk of chunks) {
+      body.set(chunk, offset);
+      offset += chunk.byteLength;
+    }
     const seq = dedupKey === null ? 0 : Number(req.headers[ShortLinkHeaders.seq]);
     const clientId = dedupKey === null ? null : (req.headers[ShortLinkHeaders.client] as string);
     const dispatch = host.tasks.dispatch(
       { cmdid, seq, body, channel: 'short', connection: null, userId: null, clientId },
       dedupKey,
     );
-    void dispatch.outcome.then((outcome: TaskOutcome) => {
-      if (res.destroyed) return;
-      if (!outcome.ok) {
-        sendTaskError(res, outcome.error);
-        return;
-      }
-      // A send-only task still gets an empty 200: HTTP has no way to say nothing.
-      const responseBody = dispatch.sendOnly ? Buffer.alloc(0) : outcome.body;
-      res.writeHead(200, { 'content-type': SHORT_LINK_CONTENT_TYPE, 'content-length': responseBody.byteLength });
-      res.end(responseBody);
-    });
+    if (dispatch.outcome instanceof Promise) void dispatch.outcome.then((outcome) => respond(res, outcome, dispatch.sendOnly));
+    else respond(res, dispatch.outcome, dispatch.sendOnly);
   });
+}
+
+function respond(res: ServerResponse, outcome: TaskOutcome, sendOnly: boolean): void {
+  if (res.destroyed) return;
+  if (!outcome.ok) {
+    sendTaskError(res, outcome.error);
+    return;
+  }
+  // A send-only task still gets an empty 200: HTTP has no way to say nothing.
+  const body = sendOnly ? new Uint8Array(0) : outcome.body;
+  res.writeHead(200, { 'content-type': SHORT_LINK_CONTENT_TYPE, 'content-length': body.byteLength });
+  res.end(body);
 }
 
 /** Resolves the cmdid and the de-duplication key, or the task error that refuses the request. */

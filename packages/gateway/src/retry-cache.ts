@@ -52,9 +52,10 @@ export class RetryCache<V> {
 
   /**
    * Runs `execute` the first time `key` is seen; a repeat within the TTL gets the first run's
-   * result (`replayed: true`), waiting for it if that run has not finished.
+   * result (`replayed: true`), waiting for it if that run has not finished. A synchronous
+   * `execute` gives a synchronous result, so callers skip a promise round trip when they can.
    */
-  run(key: string, execute: () => Promise<V>): { result: Promise<V>; replayed: boolean } {
+  run(key: string, execute: () => V | Promise<V>): { result: V | Promise<V>; replayed: boolean } {
     const now = this.#options.now();
     if (now >= this.#nextSweep) {
       this.#nextSweep = now + SWEEP_INTERVAL_MS;
@@ -63,24 +64,38 @@ export class RetryCache<V> {
     const existing = this.#entries.get(key);
     if (existing !== undefined) {
       if (existing.pending !== null) return { result: existing.pending, replayed: true };
-      if (existing.expiresAt > now) return { result: Promise.resolve(existing.value as V), replayed: true };
+      if (existing.expiresAt > now) return { result: existing.value as V, replayed: true };
       this.#remove(key, existing);
     }
     const entry: Entry<V> = { expiresAt: now + this.#options.ttlMs, pending: null, value: undefined, bytes: 0 };
-    const pending = execute().then(
+    this.#add(key, entry);
+    let result: V | Promise<V>;
+    try {
+      result = execute();
+    } catch (error) {
+      this.#forget(key, entry);
+      throw error;
+    }
+    if (!(result instanceof Promise)) {
+      this.#settle(key, entry, result);
+      return { result, replayed: false };
+    }
+    entry.pending = result.then(
       (value) => {
         this.#settle(key, entry, value);
         return value;
       },
       (error: unknown) => {
-        // A run that failed to produce any result is not a result: let a retry run again.
-        if (this.#entries.get(key) === entry) this.#remove(key, entry);
+        this.#forget(key, entry);
         throw error;
       },
     );
-    entry.pending = pending;
-    this.#add(key, entry);
-    return { result: pending, replayed: false };
+    return { result: entry.pending, replayed: false };
+  }
+
+  /** A run that failed to produce any result is not a result: let a retry run again. */
+  #forget(key: string, entry: Entry<V>): void {
+    if (this.#entries.get(key) === entry) this.#remove(key, entry);
   }
 
   #settle(key: string, entry: Entry<V>, value: V): void {

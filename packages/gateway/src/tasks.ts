@@ -44,7 +44,8 @@ interface Route {
 export type TaskOutcome = { ok: true; body: Uint8Array } | { ok: false; error: TaskErrorBody };
 
 export interface Dispatch {
-  outcome: Promise<TaskOutcome>;
+  /** Synchronous when the handler (or the stored result) is: most handlers need no promise. */
+  outcome: TaskOutcome | Promise<TaskOutcome>;
   /** True when the outcome is the one stored for an earlier attempt of the same task. */
   replayed: boolean;
   sendOnly: boolean;
@@ -97,7 +98,7 @@ export class TaskDispatcher {
     const route = this.#routes.get(ctx.cmdid);
     if (route === undefined) {
       const error = { code: TaskErrorCodes.noHandler, message: `no handler for cmdid ${ctx.cmdid}` };
-      return { outcome: Promise.resolve({ ok: false, error }), replayed: false, sendOnly: false };
+      return { outcome: { ok: false, error }, replayed: false, sendOnly: false };
     }
     if (dedupKey === null) {
       return { outcome: this.#execute(route, ctx), replayed: false, sendOnly: route.sendOnly };
@@ -131,24 +132,37 @@ export class TaskDispatcher {
     });
   }
 
-  async #execute(route: Route, ctx: TaskContext): Promise<TaskOutcome> {
-    this.#inFlight++;
+  #execute(route: Route, ctx: TaskContext): TaskOutcome | Promise<TaskOutcome> {
     this.#executed++;
+    let result: Promise<Uint8Array | void> | Uint8Array | void;
     try {
-      const body = await route.handler(ctx);
-      if (body === undefined) return { ok: true, body: EMPTY };
-      if (body instanceof Uint8Array) return { ok: true, body };
-      throw new TypeError(`handler returned ${typeof body}, not a Uint8Array`);
+      result = route.handler(ctx);
     } catch (error) {
-      if (error instanceof TaskError) return { ok: false, error: { code: error.code, message: error.message } };
-      this.#log('error', 'task handler failed', { cmdid: ctx.cmdid, seq: ctx.seq, channel: ctx.channel, error: String(error) });
-      return { ok: false, error: { code: TaskErrorCodes.handlerFailed, message: 'handler failed' } };
-    } finally {
+      return this.#failed(error, ctx);
+    }
+    if (!(result instanceof Promise)) return this.#succeeded(result, ctx);
+    this.#inFlight++;
+    return result.then(
+      (body) => this.#succeeded(body, ctx),
+      (error: unknown) => this.#failed(error, ctx),
+    ).finally(() => {
       if (--this.#inFlight === 0 && this.#onIdle !== null) {
         const onIdle = this.#onIdle;
         this.#onIdle = null;
         onIdle();
       }
-    }
+    });
+  }
+
+  #succeeded(body: Uint8Array | void, ctx: TaskContext): TaskOutcome {
+    if (body === undefined) return { ok: true, body: EMPTY };
+    if (body instanceof Uint8Array) return { ok: true, body };
+    return this.#failed(new TypeError(`handler returned ${typeof body}, not a Uint8Array`), ctx);
+  }
+
+  #failed(error: unknown, ctx: TaskContext): TaskOutcome {
+    if (error instanceof TaskError) return { ok: false, error: { code: error.code, message: error.message } };
+    this.#log('error', 'task handler failed', { cmdid: ctx.cmdid, seq: ctx.seq, channel: ctx.channel, error: String(error) });
+    return { ok: false, error: { code: TaskErrorCodes.handlerFailed, message: 'handler failed' } };
   }
 }

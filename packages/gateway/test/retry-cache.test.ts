@@ -86,8 +86,20 @@ test('a run that rejects is forgotten, so its retry runs again', async () => {
   const failed = c.run('k', async () => {
     throw new Error('boom');
   });
-  await assert.rejects(failed.result, /boom/);
+  await assert.rejects(async () => failed.result, /boom/);
   const retry = c.run('k', async () => 'ok');
   assert.equal(retry.replayed, false);
   assert.equal(await retry.result, 'ok');
+});
+
+test('a synchronous run gives a synchronous result, replayed synchronously too', () => {
+  const { c } = cache();
+  let runs = 0;
+  const first = c.run('k', () => `sync ${++runs}`);
+  assert.deepEqual(first, { result: 'sync 1', replayed: false });
+  assert.deepEqual(c.run('k', () => `sync ${++runs}`), { result: 'sync 1', replayed: true });
+  assert.throws(() => c.run('thrower', () => {
+    throw new Error('sync boom');
+  }), /sync boom/);
+  assert.equal(c.run('thrower', () => 'ok').replayed, false, 'a throwing run is forgotten');
 });
