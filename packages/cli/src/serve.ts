@@ -3,7 +3,7 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { mkdirSync } from 'node:fs';
-import { MediaServer } from '@livelink/media';
+import { MediaServer, parseSecretList } from '@livelink/media';
 import { parseServeArgs, serveHelp, SettingsError, type ServeSettings } from './settings.ts';
 import { join } from 'node:path';
 import { createLogger } from '@livelink/xlog';
@@ -67,7 +67,18 @@ export async function startPlatform(settings: ServeSettings): Promise<RunningPla
   const log = createLogger({ dir: join(settings.dataDir, 'logs'), prefix: 'livelink', console: true });
   const media = new MediaServer({
     log,
-    config: { gopCacheBytes: settings.gopCacheBytes, mergeWindowMs: settings.mergeWindowMs },
+    config: {
+      gopCacheBytes: settings.gopCacheBytes,
+      mergeWindowMs: settings.mergeWindowMs,
+      record: { enabled: settings.record, dir: join(settings.dataDir, 'recordings') },
+      auth: {
+        secrets: settings.authSecret === '' ? [] : parseSecretList(settings.authSecret),
+        requirePublishToken: settings.authPublish,
+        requirePlayToken: settings.authPlay,
+        hooks: { onPublish: settings.hookOnPublish || undefined, onPlay: settings.hookOnPlay || undefined, onUnpublish: settings.hookOnUnpublish || undefined, onStop: settings.hookOnStop || undefined },
+        adminToken: settings.adminToken,
+      },
+    },
   });
   const routes: HttpRoute[] = [media, webRoute(await loadWebApp())];
   const http = createServer((req, res) => {

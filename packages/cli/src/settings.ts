@@ -14,16 +14,28 @@ export interface ServeSettings {
   mergeWindowMs: number;
   /** Bytes of GOP cache per stream; 0 disables it. */
   gopCacheBytes: number;
+  /** Record every publish to FLV under dataDir/recordings. */
+  record: boolean;
+  /** Comma-separated token secrets (the first signs); empty: no tokens. */
+  authSecret: string;
+  authPublish: boolean;
+  authPlay: boolean;
+  hookOnPublish: string;
+  hookOnPlay: string;
+  hookOnUnpublish: string;
+  hookOnStop: string;
+  adminToken: string;
 }
 
-type Kind = 'string' | 'port' | 'count';
+/** string: required text; text: optional text ('' when unset); flag: a switch. */
+type Kind = 'string' | 'text' | 'flag' | 'port' | 'count';
 
 interface SettingSpec {
   key: keyof ServeSettings;
   flag: string;
   env: string;
   kind: Kind;
-  default: string | number;
+  default: string | number | boolean;
   help: string;
 }
 
@@ -35,6 +47,15 @@ export const settingSpecs: readonly SettingSpec[] = [
   { key: 'dataDir', flag: 'data-dir', env: 'LIVELINK_DATA_DIR', kind: 'string', default: './data', help: 'directory for logs, recordings and chat storage' },
   { key: 'mergeWindowMs', flag: 'merge-window-ms', env: 'LIVELINK_MERGE_WINDOW_MS', kind: 'count', default: 0, help: 'hold player writes this long to merge them (throughput mode); 0 = lowest latency' },
   { key: 'gopCacheBytes', flag: 'gop-cache-bytes', env: 'LIVELINK_GOP_CACHE_BYTES', kind: 'count', default: 8 * 1024 * 1024, help: 'GOP cache size per stream; 0 disables it' },
+  { key: 'record', flag: 'record', env: 'LIVELINK_RECORD', kind: 'flag', default: false, help: 'record every publish to FLV files under <data-dir>/recordings' },
+  { key: 'authSecret', flag: 'auth-secret', env: 'LIVELINK_AUTH_SECRET', kind: 'text', default: '', help: 'token secrets, comma-separated, the signing one first (see livelink token)' },
+  { key: 'authPublish', flag: 'auth-publish', env: 'LIVELINK_AUTH_PUBLISH', kind: 'flag', default: false, help: 'publishing requires a signed token' },
+  { key: 'authPlay', flag: 'auth-play', env: 'LIVELINK_AUTH_PLAY', kind: 'flag', default: false, help: 'playing requires a signed token' },
+  { key: 'hookOnPublish', flag: 'hook-on-publish', env: 'LIVELINK_HOOK_ON_PUBLISH', kind: 'text', default: '', help: 'URL asked before each publish (non-2xx refuses)' },
+  { key: 'hookOnPlay', flag: 'hook-on-play', env: 'LIVELINK_HOOK_ON_PLAY', kind: 'text', default: '', help: 'URL asked before each play (non-2xx refuses)' },
+  { key: 'hookOnUnpublish', flag: 'hook-on-unpublish', env: 'LIVELINK_HOOK_ON_UNPUBLISH', kind: 'text', default: '', help: 'URL told when a publish ends' },
+  { key: 'hookOnStop', flag: 'hook-on-stop', env: 'LIVELINK_HOOK_ON_STOP', kind: 'text', default: '', help: 'URL told when a play ends' },
+  { key: 'adminToken', flag: 'admin-token', env: 'LIVELINK_ADMIN_TOKEN', kind: 'text', default: '', help: 'bearer token the admin API (/api/v1/clients, /api/v1/server) requires' },
 ];
 
 export class SettingsError extends Error {
@@ -61,7 +82,7 @@ export function parseServeArgs(argv: string[], env: NodeJS.ProcessEnv = process.
       options: {
         help: { type: 'boolean', short: 'h' },
         config: { type: 'string' },
-        ...Object.fromEntries(settingSpecs.map((spec) => [spec.flag, { type: 'string' as const }])),
+        ...Object.fromEntries(settingSpecs.map((spec) => [spec.flag, { type: spec.kind === 'flag' ? ('boolean' as const) : ('string' as const) }])),
       },
     });
   } catch (error) {
@@ -71,9 +92,9 @@ export function parseServeArgs(argv: string[], env: NodeJS.ProcessEnv = process.
   const configPath = (values.config as string | undefined) ?? env.LIVELINK_CONFIG;
   const fileValues = configPath ? readConfigFile(configPath) : {};
 
-  const settings = {} as Record<keyof ServeSettings, string | number>;
+  const settings = {} as Record<keyof ServeSettings, string | number | boolean>;
   for (const spec of settingSpecs) {
-    const flagValue = values[spec.flag] as string | undefined;
+    const flagValue = values[spec.flag] as string | boolean | undefined;
     const source =
       flagValue !== undefined ? { raw: flagValue, from: `--${spec.flag}` }
       : env[spec.env] !== undefined ? { raw: env[spec.env] as string, from: spec.env }
@@ -108,10 +129,16 @@ function readConfigFile(path: string): Record<string, unknown> {
   return data as Record<string, unknown>;
 }
 
-function coerce(spec: SettingSpec, raw: unknown, from: string): string | number {
-  if (spec.kind === 'string') {
-    if (typeof raw !== 'string' || raw === '') throw new SettingsError('bad-value', `${from}: expected a non-empty string`);
+function coerce(spec: SettingSpec, raw: unknown, from: string): string | number | boolean {
+  if (spec.kind === 'string' || spec.kind === 'text') {
+    if (typeof raw !== 'string' || (spec.kind === 'string' && raw === '')) throw new SettingsError('bad-value', `${from}: expected a ${spec.kind === 'string' ? 'non-empty ' : ''}string`);
     return raw;
+  }
+  if (spec.kind === 'flag') {
+    if (typeof raw === 'boolean') return raw;
+    if (raw === '1' || raw === 'true') return true;
+    if (raw === '0' || raw === 'false' || raw === '') return false;
+    throw new SettingsError('bad-value', `${from}: expected true or false (1 or 0), got ${JSON.stringify(raw)}`);
   }
   const value = typeof raw === 'number' ? raw : typeof raw === 'string' && /^\d+$/.test(raw.trim()) ? Number(raw) : NaN;
   const max = spec.kind === 'port' ? 65535 : Number.MAX_SAFE_INTEGER;
@@ -122,7 +149,7 @@ function coerce(spec: SettingSpec, raw: unknown, from: string): string | number 
 }
 
 export function serveHelp(): string {
-  const rows = settingSpecs.map((spec) => `  --${spec.flag} <value>`.padEnd(30) + `${spec.help}\n${' '.repeat(30)}env ${spec.env}, config key "${spec.key}", default ${JSON.stringify(spec.default)}`);
+  const rows = settingSpecs.map((spec) => `  --${spec.flag}${spec.kind === 'flag' ? '' : ' <value>'}`.padEnd(30) + `${spec.help}\n${' '.repeat(30)}env ${spec.env}, config key "${spec.key}", default ${JSON.stringify(spec.default)}`);
   return [
     'Usage: livelink serve [options]',
     '',

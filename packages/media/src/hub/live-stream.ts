@@ -105,7 +105,9 @@ export class LiveStream {
       return;
     }
     const { isKeyframe, isSequenceHeader, metadata } = description;
-    const frame = new HubFrame(kind, timestamp, metadata ?? payload, isKeyframe, isSequenceHeader);
+    // Metadata always goes out at timestamp 0: ffmpeg's FLV reader takes a script tag at any
+    // other time for a data stream, not for the stream's metadata.
+    const frame = new HubFrame(kind, metadata === undefined ? timestamp : 0, metadata ?? payload, isKeyframe, isSequenceHeader);
     this.#bytesIn += payload.byteLength;
     this.#rate.add(payload.byteLength, Date.now());
 
