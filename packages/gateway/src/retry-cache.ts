@@ -3,10 +3,12 @@
 // Mars retries a task whose response it did not get (a dropped link, a timeout), so a server
 // that charges, sends a message or creates something would do it twice. Results are kept for
 // a short window only (retries come within seconds) and the cache is bounded both in entries
-// and in bytes. Entries live in a Map in insertion order with one TTL for all, so the oldest
-// entry is also the first to expire: expiry and eviction both pop from the front in O(1).
-// Expired entries are swept at most once per sweep interval (a lookup checks the TTL itself),
-// so the per-task cost is one Map lookup and one insertion.
+// and in bytes. With one TTL for all, the oldest entry is also the first to expire, so a FIFO
+// queue serves both expiry and eviction. The queue is an array, not the Map's own order:
+// V8 leaves deleted Map slots in place until a rehash, and finding the first live entry of a
+// Map that is always deleted from the front scans all of them (measured: ~7 µs per task at
+// 10k entries). Expired entries are swept at most once per sweep interval (a lookup checks
+// the TTL itself), so the per-task cost is one Map lookup, one insertion and one array push.
 
 export interface RetryCacheOptions<V> {
   /** How long a finished result is kept for retries. */
@@ -22,6 +24,7 @@ export interface RetryCacheOptions<V> {
 const SWEEP_INTERVAL_MS = 1_000;
 
 interface Entry<V> {
+  key: string;
   expiresAt: number;
   /** Set while the first execution runs; retries await it. */
   pending: Promise<V> | null;
@@ -35,6 +38,9 @@ const ENTRY_OVERHEAD_BYTES = 96;
 export class RetryCache<V> {
   readonly #options: RetryCacheOptions<V>;
   readonly #entries = new Map<string, Entry<V>>();
+  /** Entries oldest first from #head; may hold entries already removed from the Map (skipped). */
+  #queue: Entry<V>[] = [];
+  #head = 0;
   #bytes = 0;
   #nextSweep = -Infinity;
 
@@ -67,7 +73,7 @@ export class RetryCache<V> {
       if (existing.expiresAt > now) return { result: existing.value as V, replayed: true };
       this.#remove(key, existing);
     }
-    const entry: Entry<V> = { expiresAt: now + this.#options.ttlMs, pending: null, value: undefined, bytes: 0 };
+    const entry: Entry<V> = { key, expiresAt: now + this.#options.ttlMs, pending: null, value: undefined, bytes: 0 };
     this.#add(key, entry);
     let result: V | Promise<V>;
     try {
@@ -110,22 +116,24 @@ export class RetryCache<V> {
     }
     entry.bytes = bytes;
     this.#bytes += bytes;
-    // The retry window starts when the result exists. The entry keeps its place in the Map, so
-    // Map order is start order, which is expiry order up to handler run times: close enough
-    // for sweeping, and lookups check the TTL themselves.
+    // The retry window starts when the result exists. The entry keeps its place in the queue,
+    // so queue order is start order, which is expiry order up to handler run times: close
+    // enough for sweeping, and lookups check the TTL themselves.
     entry.expiresAt = this.#options.now() + this.#options.ttlMs;
     this.#evictOverBudget();
   }
 
   #add(key: string, entry: Entry<V>): void {
     this.#entries.set(key, entry);
+    this.#queue.push(entry);
     this.#evictOverBudget();
   }
 
   #evictOverBudget(): void {
     while (this.#entries.size > this.#options.maxEntries || this.#bytes > this.#options.maxBytes) {
-      const [oldestKey, oldest] = this.#entries.entries().next().value as [string, Entry<V>];
-      this.#remove(oldestKey, oldest);
+      const oldest = this.#shift();
+      if (oldest === undefined) return;
+      if (this.#entries.get(oldest.key) === oldest) this.#remove(oldest.key, oldest);
     }
   }
 
@@ -134,17 +142,31 @@ export class RetryCache<V> {
     this.#bytes -= entry.bytes;
   }
 
+  #shift(): Entry<V> | undefined {
+    if (this.#head >= this.#queue.length) return undefined;
+    const entry = this.#queue[this.#head++];
+    // Drop the consumed prefix now and then, so the array does not grow without bound.
+    if (this.#head > 1_024 && this.#head * 2 > this.#queue.length) {
+      this.#queue = this.#queue.slice(this.#head);
+      this.#head = 0;
+    }
+    return entry;
+  }
+
   #expire(now: number): void {
-    for (const [key, entry] of this.#entries) {
-      if (entry.expiresAt > now) return;
+    while (this.#head < this.#queue.length) {
+      const entry = this.#queue[this.#head];
+      const live = this.#entries.get(entry.key) === entry;
+      if (live && entry.expiresAt > now) return;
+      this.#shift();
+      if (!live) continue;
       if (entry.pending !== null) {
         // Still running past the window: keep it so retries keep joining it, at the back of the line.
-        this.#entries.delete(key);
         entry.expiresAt = now + this.#options.ttlMs;
-        this.#entries.set(key, entry);
+        this.#queue.push(entry);
         continue;
       }
-      this.#remove(key, entry);
+      this.#remove(entry.key, entry);
     }
   }
 }
