@@ -23,10 +23,6 @@ export function compactHas<T>(set: CompactSet<T>, item: T): boolean {
   return set === item || (set instanceof Set && set.has(item));
 }
 
-export function compactSize<T>(set: CompactSet<T>): number {
-  return set === undefined ? 0 : set instanceof Set ? set.size : 1;
-}
-
 /** The elements as an iterable; a copy, so `fn` callers may mutate the set while iterating. */
 export function compactValues<T>(set: CompactSet<T>): readonly T[] {
   return set === undefined ? [] : set instanceof Set ? [...set] : [set];

@@ -14,7 +14,7 @@ export const IdentifyState = { none: 0, running: 1, done: 2 } as const;
 export type IdentifyState = (typeof IdentifyState)[keyof typeof IdentifyState];
 
 /** WebSocket close codes used when the gateway ends a link (RFC 6455 §7.4.1). */
-export const WsCloseCode = { normal: 1000, goingAway: 1001, protocolError: 1002, policyViolation: 1008 } as const;
+export const WsCloseCode = { goingAway: 1001, protocolError: 1002, policyViolation: 1008 } as const;
 
 export class LinkConnection implements LinkConnectionInfo, WheelTimer {
   readonly id: number;
