@@ -163,14 +163,19 @@ class MarsFrameDecoder implements FrameDecoder {
         clientVersion,
         cmdid: view.getUint32(8),
         seq: view.getUint32(12),
-        // A copy, so a frame kept by the app never pins a large socket read buffer.
-        body: data.slice(offset + headLength, offset + total),
+        // A copy, so a frame kept by the app never pins a large socket read buffer. Through
+        // Uint8Array's own slice: a Node Buffer's slice() would return a view instead.
+        body: copyOf(data, offset + headLength, offset + total),
       });
       offset += total;
     }
-    this.#pending = offset === data.byteLength ? new Uint8Array(0) : data.slice(offset);
+    this.#pending = offset === data.byteLength ? new Uint8Array(0) : copyOf(data, offset, data.byteLength);
     return frames;
   }
+}
+
+function copyOf(bytes: Uint8Array, start: number, end: number): Uint8Array {
+  return Uint8Array.prototype.slice.call(bytes, start, end);
 }
 
 function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
