@@ -9,6 +9,8 @@ import { join } from 'node:path';
 import { createLogger } from '@livelink/xlog';
 import { loadWebApp } from '@livelink/web';
 import { webRoute } from './web-route.ts';
+import { createGateway } from '@livelink/gateway';
+import { registerLinkServices } from './link-services.ts';
 
 /** A part of the platform that answers some HTTP paths; false means "not mine". */
 interface HttpRoute {
@@ -31,7 +33,7 @@ export async function runServe(argv: string[]): Promise<number> {
     return 2;
   }
   const platform = await startPlatform(settings);
-  const { rtmpPort, httpPort } = platform.ports;
+  const { rtmpPort, httpPort, linkPort } = platform.ports;
   const shown = settings.host === '0.0.0.0' || settings.host === '::' ? '127.0.0.1' : settings.host;
   process.stdout.write(
     [
@@ -39,6 +41,7 @@ export async function runServe(argv: string[]): Promise<number> {
       `  publish:  ffmpeg -re -i input.mp4 -c copy -f flv rtmp://${shown}:${rtmpPort}/live/demo`,
       `  play:     ffplay rtmp://${shown}:${rtmpPort}/live/demo`,
       `  web:      http://${shown}:${httpPort}/`,
+      `  link:     tcp://${shown}:${linkPort} (Mars framing), ws://${shown}:${httpPort}/link, short links http://${shown}:${httpPort}/link/...`,
       'Press Ctrl-C to stop.',
       '',
     ].join('\n'),
@@ -80,7 +83,12 @@ export async function startPlatform(settings: ServeSettings): Promise<RunningPla
       },
     },
   });
-  const routes: HttpRoute[] = [media, webRoute(await loadWebApp())];
+  const gateway = createGateway({
+    shortLinkRoutes: { '/link/echo': 1 },
+    log: (level, message, fields) => log[level]('gateway', message, fields),
+  });
+  registerLinkServices(gateway);
+  const routes: HttpRoute[] = [gateway.httpHandlers({ path: '/link' }), media, webRoute(await loadWebApp())];
   const http = createServer((req, res) => {
     for (const route of routes) if (route.handleRequest(req, res)) return;
     res.writeHead(404, { 'content-type': 'text/plain' }).end('not found\n');
@@ -91,6 +99,7 @@ export async function startPlatform(settings: ServeSettings): Promise<RunningPla
   });
 
   const rtmpAddress = await media.listenRtmp(settings.host, settings.rtmpPort);
+  const linkAddress = await gateway.listenTcp({ host: settings.host, port: settings.linkPort });
   await new Promise<void>((resolve, reject) => {
     http.once('error', reject);
     http.listen(settings.httpPort, settings.host, () => resolve());
@@ -98,8 +107,10 @@ export async function startPlatform(settings: ServeSettings): Promise<RunningPla
   const httpAddress = http.address() as { port: number };
 
   return {
-    ports: { rtmpPort: rtmpAddress.port, httpPort: httpAddress.port, linkPort: settings.linkPort },
+    ports: { rtmpPort: rtmpAddress.port, httpPort: httpAddress.port, linkPort: linkAddress.port },
     async close() {
+      // The gateway drains first: its in-flight tasks may still answer over HTTP short links.
+      await gateway.close({ drainMs: 5000 });
       const httpClosed = new Promise<void>((resolve) => http.close(() => resolve()));
       http.closeAllConnections();
       await Promise.all([media.close(), httpClosed]);

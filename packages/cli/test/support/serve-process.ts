@@ -1,0 +1,44 @@
+// `livelink serve` in a child process on OS-chosen loopback ports, as a user would run it.
+import { spawn } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+const cli = join(import.meta.dirname, '..', '..', 'src', 'main.ts');
+
+export interface ServeProcess {
+  rtmpPort: number;
+  httpPort: number;
+  linkPort: number;
+  output(): string;
+  /** Sends SIGTERM and resolves with the exit code. */
+  stop(): Promise<number | null>;
+}
+
+export async function startServe(extraArgs: string[] = []): Promise<ServeProcess> {
+  const dataDir = mkdtempSync(join(tmpdir(), 'livelink-serve-'));
+  const child = spawn(process.execPath, [cli, 'serve', '--host', '127.0.0.1', '--rtmp-port', '0', '--http-port', '0', '--link-port', '0', '--data-dir', dataDir, ...extraArgs]);
+  let out = '';
+  child.stdout.on('data', (d) => (out += d));
+  child.stderr.on('data', (d) => (out += d));
+  const exited = new Promise<number | null>((resolve) => child.on('close', resolve));
+  const started = Date.now();
+  const ready = /link:\s+tcp:\/\/127\.0\.0\.1:(\d+)/;
+  while (!ready.test(out)) {
+    if (child.exitCode !== null || Date.now() - started > 20_000) {
+      child.kill('SIGKILL');
+      throw new Error(`livelink serve did not start:\n${out}`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  return {
+    rtmpPort: Number(/rtmp:\/\/127\.0\.0\.1:(\d+)\/live\/demo/.exec(out)![1]),
+    httpPort: Number(/web:\s+http:\/\/127\.0\.0\.1:(\d+)\//.exec(out)![1]),
+    linkPort: Number(ready.exec(out)![1]),
+    output: () => out,
+    async stop() {
+      child.kill('SIGTERM');
+      return exited;
+    },
+  };
+}
