@@ -40,3 +40,25 @@ export function sampleMemory(pid: number): MemorySample {
   const field = (name: string) => Number(new RegExp(`^${name}:\\s+(\\d+) kB`, 'm').exec(status)?.[1] ?? NaN);
   return { rssKb: field('VmRSS'), hwmKb: field('VmHWM') };
 }
+
+/** Cumulative busy and total jiffies per CPU (from /proc/stat), to see what else ran on a core. */
+export type CoreTimes = { busy: number; total: number }[];
+
+export function sampleCores(): CoreTimes {
+  const cores: CoreTimes = [];
+  for (const line of readFileSync('/proc/stat', 'utf8').split('\n')) {
+    const match = /^cpu(\d+) (.*)$/.exec(line);
+    if (match === null) continue;
+    // user nice system idle iowait irq softirq steal ...: idle and iowait are the not-busy ones.
+    const fields = match[2].trim().split(/\s+/).map(Number);
+    const total = fields.slice(0, 8).reduce((sum, value) => sum + value, 0);
+    cores[Number(match[1])] = { busy: total - fields[3] - fields[4], total };
+  }
+  return cores;
+}
+
+/** Share of a core that was busy (any process, kernel included) between two samples, in percent. */
+export function coreBusyPercent(from: CoreTimes, to: CoreTimes, core: number): number {
+  const total = to[core].total - from[core].total;
+  return total > 0 ? ((to[core].busy - from[core].busy) / total) * 100 : 0;
+}
