@@ -2,7 +2,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { startTestServer } from './support/server.ts';
-import { connectClient, tags, media } from './support/rtmp-client.ts';
+import { connectClient, hasStatus, tags, media } from './support/rtmp-client.ts';
 import { waitFor } from './support/peers.ts';
 
 async function publisherOn(url: string) {
@@ -28,12 +28,12 @@ test('unpublish notifies players, who stay connected and resume on republish', a
     first.send(9, 40, tags.interframe(200));
     await waitFor(() => player.media.filter((m) => m.typeId === 9).length >= 3, 5000, 'first publish frames');
     first.client.session.deleteStream(first.id);
-    await waitFor(() => player.statuses.includes('NetStream.Play.UnpublishNotify'), 5000, 'UnpublishNotify');
+    await waitFor(() => hasStatus(player, 'NetStream.Play.UnpublishNotify'), 5000, 'UnpublishNotify');
     first.client.close();
 
     const second = await publisherOn(url);
     second.send(9, 0, tags.keyframe(1000));
-    await waitFor(() => player.statuses.includes('NetStream.Play.PublishNotify'), 5000, 'PublishNotify');
+    await waitFor(() => hasStatus(player, 'NetStream.Play.PublishNotify'), 5000, 'PublishNotify');
     await waitFor(() => player.media.filter((m) => m.typeId === 9).length >= 5, 5000, 'frames of the second publish');
     assert.ok(!player.socket.destroyed, 'the player kept its connection');
     const videoTimes = player.media.filter((m) => m.typeId === 9 && m.payload[1] === 1).map((m) => m.timestamp);

@@ -12,6 +12,9 @@ export interface ScriptedClient {
   statuses: { streamId: number; code: string }[];
   /** Commands other than replies and onStatus (onBWDone, onFCPublish, onFCUnpublish...). */
   commands: Command[];
+  /** Audio, video and data messages received. */
+  media: RtmpMessage[];
+  socket: Socket;
   /** Resolves when the server closes the connection. */
   closed: Promise<void>;
   close(): void;
@@ -23,12 +26,14 @@ export async function openClient(url: string, options: Pick<ClientSessionOptions
   socket.setNoDelay(true);
   const statuses: ScriptedClient['statuses'] = [];
   const commands: Command[] = [];
+  const media: RtmpMessage[] = [];
   const session = new ClientSession({
     ...options,
     tcUrl: url,
     send: (bytes) => socket.write(bytes),
     onStatus: (streamId, info: Record<string, Amf0Value>) => statuses.push({ streamId, code: String(info.code) }),
     onCommand: (_streamId, command) => commands.push(command),
+    onMedia: (_streamId, message) => media.push(message),
   });
   socket.on('data', (bytes) => session.receive(bytes));
   const closed = new Promise<void>((resolve) => socket.on('close', () => resolve()));
@@ -38,7 +43,7 @@ export async function openClient(url: string, options: Pick<ClientSessionOptions
   });
   socket.on('error', () => {});
   session.start();
-  return { session, statuses, commands, closed, close: () => { session.close(); socket.destroy(); } };
+  return { session, statuses, commands, media, socket, closed, close: () => { session.close(); socket.destroy(); } };
 }
 
 const tagTypeIds = { 8: 8, 9: 9, 18: 18 } as const;

@@ -1,38 +1,17 @@
-// Our own RTMP client over a real socket, for scenarios that need exact control of the
-// protocol (status codes, timing, a reader that stops reading).
-import { connect, type Socket } from 'node:net';
-import { ClientSession, type RtmpMessage, type StatusInfo } from '@livelink/rtmp';
+// RTMP clients of our own (ClientSession over a socket) for scenarios that need exact control
+// of the protocol: status codes, timing, a reader that stops reading.
+import type { RtmpMessage } from '@livelink/rtmp';
+import { openClient, type ScriptedClient } from './interop-client.ts';
 
-export interface TestClient {
-  session: ClientSession;
-  socket: Socket;
-  statuses: string[];
-  media: RtmpMessage[];
-  close(): void;
+/** A client that has completed connect, ready for createStream/publish/play. */
+export async function connectClient(url: string): Promise<ScriptedClient> {
+  const client = await openClient(url.slice(0, url.lastIndexOf('/')));
+  await client.session.connect();
+  return client;
 }
 
-export async function connectClient(url: string): Promise<TestClient> {
-  const { hostname, port } = new URL(url);
-  const socket = connect(Number(port), hostname);
-  socket.setNoDelay(true);
-  const statuses: string[] = [];
-  const media: RtmpMessage[] = [];
-  const session = new ClientSession({
-    tcUrl: url.slice(0, url.lastIndexOf('/')),
-    send: (bytes) => socket.write(bytes),
-    onStatus: (_streamId: number, info: StatusInfo) => statuses.push(info.code),
-    onMedia: (_streamId: number, message: RtmpMessage) => media.push(message),
-  });
-  socket.on('data', (bytes) => session.receive(bytes));
-  socket.on('error', () => {});
-  await new Promise<void>((resolve, reject) => {
-    socket.once('connect', resolve);
-    socket.once('error', reject);
-  });
-  session.start();
-  await session.connect();
-  return { session, socket, statuses, media, close: () => socket.destroy() };
-}
+/** True once an onStatus with `code` has arrived. */
+export const hasStatus = (client: ScriptedClient, code: string) => client.statuses.some((status) => status.code === code);
 
 /** FLV tag bodies shaped like an H.264/AAC encoder's. */
 export const tags = {
