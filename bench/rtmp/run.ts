@@ -14,7 +14,7 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { coreBusyPercent, cpuPercent, sampleCores, sampleCpu, sampleMemory, type CoreTimes, type CpuSample, type MemorySample } from '../support/proc.ts';
+import { coreBusyPercent, cpuPercent, sampleCores, sampleCpu, sampleIo, sampleMemory, type CoreTimes, type CpuSample, type IoSample, type MemorySample } from '../support/proc.ts';
 import { topSelfTime } from '../support/cpuprofile.ts';
 import { ensureClip } from './clip.ts';
 import { REPO_ROOT, SERVER_NAMES, serverLabel, startServer, type RunningServer, type ServerName } from './servers.ts';
@@ -94,6 +94,9 @@ interface Row {
   serverCpuPercent: number;
   /** Busy share of the server's and the load generator's cores over the window, whoever used them. */
   coreBusyPercent: [number, number];
+  /** The server's write system calls per second over the window, and bytes per call. */
+  writesPerSecond: number;
+  bytesPerWrite: number;
   baseline: MemorySample;
   peakRssKb: number;
   steady: MemorySample;
@@ -139,6 +142,9 @@ async function measure(server: RunningServer): Promise<Row> {
   let after: MemorySample | null = null;
   let cpuFrom: CpuSample | null = null;
   let coresFrom: CoreTimes | null = null;
+  let ioFrom: IoSample | null = null;
+  let writesPerSecond = NaN;
+  let bytesPerWrite = NaN;
   let cpuPercentUsed = NaN;
   let coresBusy: [number, number] = [NaN, NaN];
   let peakRssKb = 0;
@@ -171,9 +177,17 @@ async function measure(server: RunningServer): Promise<Row> {
         case 'steady-start':
           cpuFrom = sampleCpu(pid);
           coresFrom = sampleCores();
+          ioFrom = sampleIo(pid);
           break;
         case 'steady-end':
-          cpuPercentUsed = cpuPercent(cpuFrom!, sampleCpu(pid));
+          {
+            const cpuTo = sampleCpu(pid);
+            const ioTo = sampleIo(pid);
+            const calls = ioTo.writeCalls - ioFrom!.writeCalls;
+            cpuPercentUsed = cpuPercent(cpuFrom!, cpuTo);
+            writesPerSecond = calls / ((cpuTo.atMs - cpuFrom!.atMs) / 1000);
+            bytesPerWrite = (ioTo.writeBytes - ioFrom!.writeBytes) / calls;
+          }
           {
             const coresTo = sampleCores();
             coresBusy = [coreBusyPercent(coresFrom!, coresTo, Number(SERVER_CPU)), coreBusyPercent(coresFrom!, coresTo, Number(LOAD_CPU))];
@@ -197,7 +211,7 @@ async function measure(server: RunningServer): Promise<Row> {
   load.stdin!.end();
   if (load.exitCode === null) await Promise.race([new Promise((resolve) => load.once('exit', resolve)), new Promise((resolve) => setTimeout(resolve, 30_000))]);
   if (baseline === null || steady === null || after === null) throw new Error(`${server.name}: missing memory samples`);
-  return { name: server.name, label: server.label, load: result, serverCpuPercent: cpuPercentUsed, coreBusyPercent: coresBusy, baseline, peakRssKb, steady, after };
+  return { name: server.name, label: server.label, load: result, serverCpuPercent: cpuPercentUsed, coreBusyPercent: coresBusy, writesPerSecond, bytesPerWrite, baseline, peakRssKb, steady, after };
 }
 
 // ---- report ----
@@ -206,9 +220,19 @@ const mb = (kb: number) => (kb / 1024).toFixed(1);
 const ms = (value: number) => (Number.isFinite(value) ? (value >= 100 ? value.toFixed(0) : value.toFixed(1)) : value === Infinity ? '>2000' : 'n/a');
 const perPlayerKb = (row: Row) => (row.steady.rssKb - row.baseline.rssKb) / PLAYERS;
 
+/**
+ * /proc/PID/io counts write(2)/writev(2) but not send(2)/sendmsg(2) (nginx's path): shown only
+ * when the counted bytes account for most of what the players received.
+ */
+function writeColumns(row: Row): [string, string] {
+  const countedMbps = (row.writesPerSecond * row.bytesPerWrite * 8) / 1e6;
+  if (!(countedMbps >= 0.5 * row.load!.deliveredMbps)) return ['n/a', 'n/a'];
+  return [`${(row.writesPerSecond / 1000).toFixed(1)}k`, row.bytesPerWrite.toFixed(0)];
+}
+
 function table(rows: Row[]): string {
   const header = [
-    'server', 'players ok/total', 'server CPU %', 'core 0 busy %', 'RSS base MB', 'RSS peak MB', 'RSS/player KB', 'RSS after leave MB',
+    'server', 'players ok/total', 'server CPU %', 'core 0 busy %', 'server writes/s', 'bytes/write', 'RSS base MB', 'RSS peak MB', 'RSS/player KB', 'RSS after leave MB',
     'live p50 ms', 'live p99 ms', 'live p99 (turn start) ms', 'first frame p50 ms', 'first frame p99 ms', 'keyframe first',
     'delivered Mb/s', 'load CPU %', 'load lag p99 ms',
   ];
@@ -225,6 +249,7 @@ function table(rows: Row[]): string {
         `${load.keptRealTime}/${load.players}`,
         row.serverCpuPercent.toFixed(1),
         row.coreBusyPercent[0].toFixed(1),
+        ...writeColumns(row),
         mb(row.baseline.rssKb),
         mb(row.peakRssKb),
         perPlayerKb(row).toFixed(1),
@@ -327,7 +352,7 @@ const profiles: { label: string; path: string }[] = [];
 for (const name of SERVERS) {
   if (PROTOCOL === 'flv' && name === 'nginx') {
     const zero = { rssKb: NaN, hwmKb: NaN };
-    rows.push({ name, label: serverLabel(name, MERGE_WINDOW_MS), load: null, serverCpuPercent: NaN, coreBusyPercent: [NaN, NaN], baseline: zero, peakRssKb: NaN, steady: zero, after: zero });
+    rows.push({ name, label: serverLabel(name, MERGE_WINDOW_MS), load: null, serverCpuPercent: NaN, coreBusyPercent: [NaN, NaN], writesPerSecond: NaN, bytesPerWrite: NaN, baseline: zero, peakRssKb: NaN, steady: zero, after: zero });
     continue;
   }
   const dir = join(workRoot, name);

@@ -62,3 +62,17 @@ export function coreBusyPercent(from: CoreTimes, to: CoreTimes, core: number): n
   const total = to[core].total - from[core].total;
   return total > 0 ? ((to[core].busy - from[core].busy) / total) * 100 : 0;
 }
+
+export interface IoSample {
+  /** write-family system calls (write, writev, send*) so far. */
+  writeCalls: number;
+  /** Bytes passed to them. */
+  writeBytes: number;
+}
+
+/** A fan-out server's cost follows its number of write calls as much as its bytes. */
+export function sampleIo(pid: number): IoSample {
+  const io = readFileSync(`/proc/${pid}/io`, 'utf8');
+  const field = (name: string) => Number(new RegExp(`^${name}: (\\d+)`, 'm').exec(io)?.[1] ?? NaN);
+  return { writeCalls: field('syscw'), writeBytes: field('wchar') };
+}
