@@ -5,7 +5,8 @@
 //     [--servers livelink,livelink-throughput,nms,nginx] [--window 200] [--ramp 200] [--profile]
 // Each server starts fresh, pinned to CPU 0; the load generator (bench/rtmp/load.ts: publisher
 // + every player in one process) runs pinned to CPU 1. --profile runs our server with
-// --cpu-prof and prints its top self-time functions. Prints a markdown table to paste into
+// --cpu-prof and prints its top self-time functions (LOAD_PROF=<dir> in the environment writes a
+// profile of the load generator there). Prints a markdown table to paste into
 // bench/RESULTS.md; every process started here is killed by pid on exit, error or Ctrl-C.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
@@ -17,7 +18,7 @@ import { parseArgs } from 'node:util';
 import { coreBusyPercent, cpuPercent, sampleCores, sampleCpu, sampleIo, sampleMemory, type CoreTimes, type CpuSample, type IoSample, type MemorySample } from '../support/proc.ts';
 import { topSelfTime } from '../support/cpuprofile.ts';
 import { ensureClip } from './clip.ts';
-import { REPO_ROOT, SERVER_NAMES, serverLabel, startServer, type RunningServer, type ServerName } from './servers.ts';
+import { REPO_ROOT, SERVER_CPU, SERVER_NAMES, serverLabel, startServer, type RunningServer, type ServerName } from './servers.ts';
 
 const { values } = parseArgs({
   options: {
@@ -41,7 +42,6 @@ const SERVERS = values.servers!.split(',').map((name) => {
 });
 const CLIP = join(REPO_ROOT, 'bench/.work/bench-720p.flv');
 const LOAD_CPU = '1';
-const SERVER_CPU = '0';
 const MEMORY_SAMPLE_MS = 250;
 /** Everything one server's turn may take: warm-up, ramp, play timeout, settle, window, leave, margins. */
 const TURN_BUDGET_MS = 3_000 + (PLAYERS / RAMP) * 1000 + 10_000 + 2_000 + SECONDS * 1000 + 5_000 + 40_000;

@@ -13,7 +13,7 @@ export const REPO_ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const NMS_APP = join(REPO_ROOT, 'node_modules/node-media-server/bin/app.js');
 const NGINX = '/usr/sbin/nginx';
 const NGINX_RTMP_MODULE = '/usr/share/nginx/modules/ngx_rtmp_module.so';
-const SERVER_CPU = '0';
+export const SERVER_CPU = '0';
 const READY_TIMEOUT_MS = 20_000;
 const STOP_TIMEOUT_MS = 10_000;
 
