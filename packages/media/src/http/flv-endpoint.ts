@@ -25,13 +25,19 @@ export class FlvEndpoint {
       res.writeHead(refusal.status, { ...CORS, 'content-type': 'text/plain' }).end(`${refusal.reason}\n`);
       return;
     }
+    // No chunked transfer coding: the body simply runs until the connection closes (HTTP/1.1
+    // allows it with Connection: close). Tags then go straight to the socket, one writev per
+    // batch, instead of a chunk-size line and the data as separate writes through the response.
+    res.useChunkedEncodingByDefault = false;
     res.writeHead(200, { ...CORS, 'content-type': 'video/x-flv', 'cache-control': 'no-cache', connection: 'close' });
     if (req.method === 'HEAD') {
       res.end();
       return;
     }
-    res.socket?.setNoDelay(true);
-    this.#attach('flv', media, req.socket.remoteAddress ?? '', req.socket.remotePort, writableSink(res), (graceful) => (graceful ? res.end() : res.destroy()), (onClose) => res.on('close', onClose));
+    res.flushHeaders();
+    const socket = req.socket;
+    socket.setNoDelay(true);
+    this.#attach('flv', media, socket.remoteAddress ?? '', socket.remotePort, writableSink(socket), (graceful) => (graceful ? socket.end() : socket.destroy()), (onClose) => socket.on('close', onClose));
   }
 
   async serveWebSocket(media: MediaPath, ws: WebSocket, req: IncomingMessage): Promise<void> {
