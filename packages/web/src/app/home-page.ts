@@ -58,7 +58,7 @@ export function renderHomePage(root: HTMLElement): void {
       const now = Date.now();
       count.textContent = streams.length > 0 ? `(${streams.length})` : '';
       list.replaceChildren(
-        ...(streams.length > 0 ? streams.map((stream) => streamCard(stream, now)) : [el('li', {}, emptyState())]),
+        ...(streams.length > 0 ? streams.map((stream) => streamCard(stream, now)) : [el('li', { class: 'empty-item' }, emptyState())]),
       );
       list.dataset.loaded = 'true';
       problem.hidden = true;
