@@ -23,7 +23,12 @@ before(async () => {
     webApp,
     media,
     streams: liveStreams(),
-    flvBehaviors: { blip: { kind: 'paced', sessionSeconds: 2.5 }, broken: { kind: 'garbage' } },
+    flvBehaviors: {
+      blip: { kind: 'paced', sessionSeconds: 2.5 },
+      frozen: { kind: 'paced', sessionSeconds: 2, freeze: true },
+      lagging: { kind: 'paced', burstSeconds: 5 },
+      broken: { kind: 'garbage' },
+    },
   });
 });
 
@@ -35,7 +40,7 @@ after(async () => {
 
 /** Every stream the player tests open is live as far as the status API is concerned. */
 function liveStreams() {
-  return ['demo', 'broken', 'blip'].map((name) => testStreamInfo(media, 'live', name));
+  return ['demo', 'broken', 'blip', 'frozen', 'lagging'].map((name) => testStreamInfo(media, 'live', name));
 }
 
 /** Opens a page of the app, runs the test body, then requires a clean console. */
@@ -111,6 +116,34 @@ describe('player page', () => {
       assert.ok(origin.flvSessions('blip') >= 2);
       assert.equal(await stage(page, 'engine'), 'flv-http');
       assert.match((await page.textContent('.log')) ?? '', /flv-http ended: the server ended the FLV stream/);
+    });
+  });
+
+  test('rebuilds the player when the stream stops advancing on an open connection', async () => {
+    await withPage('/play/live/frozen', async (page) => {
+      await expectVideoPlays(page, { minSeconds: 1 });
+      await page.waitForFunction(() => document.querySelector('.stage')?.getAttribute('data-state') === 'buffering');
+      // The default watchdog gives up after 6 s without progress.
+      await page.waitForFunction(() => Number(document.querySelector('.stage')?.getAttribute('data-connections')) >= 2, null, {
+        timeout: 12_000,
+      });
+      assert.match((await page.textContent('.log')) ?? '', /no progress for \d+ s/);
+      await expectVideoPlays(page, { minSeconds: 1, width: 640, height: 360 });
+      assert.equal(origin.flvSessions('frozen'), 2);
+    });
+  });
+
+  test('chases the live edge when the buffer runs ahead', async () => {
+    await withPage('/play/live/lagging', async (page) => {
+      // 5 s arrive at once; playing them all would put the viewer 5 s behind the publisher.
+      const report = await expectVideoPlays(page, { minSeconds: 2 });
+      const { position, ahead } = await page.$eval('video', (video) => ({
+        position: video.currentTime,
+        ahead: video.buffered.end(video.buffered.length - 1) - video.currentTime,
+      }));
+      assert.ok(ahead < 1.6, `${ahead.toFixed(2)} s buffered ahead of the playhead`);
+      // The media starts at 0: without chasing, the playhead would be about where the wall clock is.
+      assert.ok(position > report.advancingSeconds + report.startupSeconds + 2.5, `playhead at ${position.toFixed(2)} s`);
     });
   });
 

@@ -197,6 +197,7 @@ export class LivePlayer {
     this.#failures++;
     this.#retryAt = Date.now() + delay;
     this.#retryTimer = setTimeout(() => void this.#connect(), delay);
+    this.#options.onLog(`reconnecting in ${delay} ms: ${reason}`);
     this.#setState('retrying', `Stream interrupted: ${reason}.`);
   }
 

@@ -78,6 +78,7 @@ export interface VideoPlayReport {
   advancingSeconds: number;
   /** How far currentTime moved meanwhile (latency chasing may skip ahead). */
   mediaSecondsPlayed: number;
+  /** Frames decoded meanwhile (counted across source changes, e.g. a reconnect). */
   decodedFrames: number;
   droppedFrames: number;
   videoWidth: number;
@@ -100,15 +101,17 @@ export async function expectVideoPlays(page: Page, expectation: VideoPlayExpecta
     async ({ selector, minSeconds, timeoutMs, sampleMs }) => {
       const video = document.querySelector(selector);
       if (!(video instanceof HTMLVideoElement)) return { error: `${selector} is not a <video>` };
-      const frames = () => video.getVideoPlaybackQuality();
+      // Sums of per-sample increases: a player that rebuilds its engine gives the element a new source,
+      // which resets currentTime and the frame counters, and playback on either side of that still counts.
+      const quality = () => video.getVideoPlaybackQuality();
+      const growth = (now: number, before: number) => (now >= before ? now - before : now);
       const begin = performance.now();
       let startedAt: number | undefined;
-      let startTime = 0;
-      let startFrames = 0;
-      let startDropped = 0;
       let advancingMs = 0;
-      let lastTime = video.currentTime;
-      let lastAt = begin;
+      let mediaSeconds = 0;
+      let decodedFrames = 0;
+      let droppedFrames = 0;
+      let last = { at: begin, time: video.currentTime, frames: quality().totalVideoFrames, dropped: quality().droppedVideoFrames };
       while (advancingMs < minSeconds * 1000) {
         if (performance.now() - begin > timeoutMs) {
           return {
@@ -121,24 +124,22 @@ export async function expectVideoPlays(page: Page, expectation: VideoPlayExpecta
           };
         }
         await new Promise((resolve) => setTimeout(resolve, sampleMs));
-        const now = performance.now();
-        const advanced = video.currentTime > lastTime && !video.paused;
-        if (advanced && startedAt === undefined) {
-          startedAt = now;
-          startTime = video.currentTime;
-          startFrames = frames().totalVideoFrames;
-          startDropped = frames().droppedVideoFrames;
-        } else if (advanced) {
-          advancingMs += now - lastAt;
+        const sample = { at: performance.now(), time: video.currentTime, frames: quality().totalVideoFrames, dropped: quality().droppedVideoFrames };
+        const advanced = sample.time > last.time && !video.paused;
+        if (advanced && startedAt !== undefined) {
+          advancingMs += sample.at - last.at;
+          mediaSeconds += sample.time - last.time;
+          decodedFrames += growth(sample.frames, last.frames);
+          droppedFrames += growth(sample.dropped, last.dropped);
         }
-        lastTime = video.currentTime;
-        lastAt = now;
+        if (advanced) startedAt ??= sample.at;
+        last = sample;
       }
       return {
         advancingSeconds: advancingMs / 1000,
-        mediaSecondsPlayed: video.currentTime - startTime,
-        decodedFrames: frames().totalVideoFrames - startFrames,
-        droppedFrames: frames().droppedVideoFrames - startDropped,
+        mediaSecondsPlayed: mediaSeconds,
+        decodedFrames,
+        droppedFrames,
         videoWidth: video.videoWidth,
         videoHeight: video.videoHeight,
         startupSeconds: ((startedAt ?? begin) - begin) / 1000,

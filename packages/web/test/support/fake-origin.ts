@@ -11,11 +11,15 @@ import type { WebApp } from '../../src/index.ts';
 import type { TestMedia } from './test-media.ts';
 
 /**
- * `paced`: the FLV file at real-time pace, the connection closed after `sessionSeconds` of media (a publisher
- * that leaves; the next request starts a new session, like a publisher that came back).
+ * `paced`: the FLV file at real-time pace after a first burst of `burstSeconds` (1 by default, like a server's
+ * GOP cache); after `sessionSeconds` of media the connection is closed (a publisher that leaves; the next
+ * request starts a new session, like a publisher that came back), or with `freeze` kept open without data
+ * (a publisher whose uplink hangs).
  * `garbage`: bytes that are no FLV, which MSE playback cannot use.
  */
-export type FlvBehavior = { kind: 'paced'; sessionSeconds?: number } | { kind: 'garbage' };
+export type FlvBehavior =
+  | { kind: 'paced'; burstSeconds?: number; sessionSeconds?: number; freeze?: boolean }
+  | { kind: 'garbage' };
 
 export interface FakeOriginOptions {
   webApp: WebApp;
@@ -34,8 +38,6 @@ export interface FakeOrigin {
   close(): Promise<void>;
 }
 
-/** Like a server's GOP cache, the first second goes out at once so playback starts without waiting. */
-const FLV_BURST_MS = 1000;
 /** Media available in the playlist when its first request arrives. */
 const HLS_HEAD_START_SECONDS = 3;
 const HLS_WINDOW_SEGMENTS = 6;
@@ -61,17 +63,19 @@ interface ByteSink {
   end(): void;
 }
 
-async function sendPacedFlv(media: TestMedia, sessionSeconds: number, sink: ByteSink): Promise<void> {
+async function sendPacedFlv(media: TestMedia, behavior: Extract<FlvBehavior, { kind: 'paced' }>, sink: ByteSink): Promise<void> {
+  const burstMs = (behavior.burstSeconds ?? 1) * 1000;
+  const lastMs = (behavior.sessionSeconds ?? media.durationSeconds) * 1000;
   const started = performance.now();
   sink.send(media.flvHeader);
   for (const tag of media.flvTags) {
-    if (tag.timestampMs > sessionSeconds * 1000) break;
-    const wait = tag.timestampMs - FLV_BURST_MS - (performance.now() - started);
+    if (tag.timestampMs > lastMs) break;
+    const wait = tag.timestampMs - burstMs - (performance.now() - started);
     if (wait > 0) await sleep(wait);
     if (!sink.isOpen()) return;
     sink.send(tag.bytes);
   }
-  sink.end();
+  if (!behavior.freeze) sink.end();
 }
 
 function garbageBytes(): Uint8Array {
@@ -117,7 +121,7 @@ export async function startFakeOrigin(options: FakeOriginOptions): Promise<FakeO
       sink.end();
       return;
     }
-    void sendPacedFlv(media, behavior.sessionSeconds ?? media.durationSeconds, sink);
+    void sendPacedFlv(media, behavior, sink);
   };
 
   const json = (res: ServerResponse, status: number, body: unknown) => {
