@@ -44,10 +44,11 @@ function liveStreams() {
 }
 
 /** Opens a page of the app, runs the test body, then requires a clean console. */
-async function withPage(pathname: string, body: (page: Page) => Promise<void>): Promise<void> {
+async function withPage(pathname: string, body: (page: Page) => Promise<void>, setup?: (page: Page) => Promise<void>): Promise<void> {
   const page = await browser.newPage({ viewport: { width: 1100, height: 900 } });
   const errors = collectConsoleErrors(page);
   try {
+    await setup?.(page);
     await page.goto(`${origin.url}${pathname}`);
     await body(page);
   } finally {
@@ -103,6 +104,23 @@ describe('player page', () => {
       assert.equal(origin.flvSessions('broken'), 1, 'FLV is not retried once it proved unplayable');
       assert.match((await page.getAttribute('.fact-engine', 'title')) ?? '', /^Fallback: FLV failed in this browser/);
     });
+  });
+
+  test('plays native HLS where the browser has no Media Source Extensions', async () => {
+    const withoutMse = async (page: Page) => {
+      await page.addInitScript(() => {
+        // What a browser like iOS Safari before 17.1 offers: <video> plays HLS, but there is no MediaSource.
+        for (const name of ['MediaSource', 'ManagedMediaSource', 'WebKitMediaSource']) Reflect.deleteProperty(window, name);
+      });
+    };
+    await withPage(
+      '/play/live/demo',
+      async (page) => {
+        await expectVideoPlays(page, { minSeconds: 2, width: 640, height: 360 });
+        assert.equal(await stage(page, 'engine'), 'native-hls');
+      },
+      withoutMse,
+    );
   });
 
   test('reconnects and plays again when the publisher comes back', async () => {
