@@ -136,4 +136,9 @@ export function renderPlayerPage(root: HTMLElement, app: string, name: string): 
     player.start();
     setInterval(refreshInfo, INFO_REFRESH_MS);
   });
+  // Leaving closes the stream connection at once; a page restored from the back/forward cache reconnects.
+  window.addEventListener('pagehide', () => player.destroy());
+  window.addEventListener('pageshow', (event) => {
+    if (event.persisted) player.start();
+  });
 }
