@@ -23,6 +23,8 @@ export function describeStream(stream: LiveStream, hls: HlsOutput) {
     bitrateKbps: stream.bitrateKbps(),
     bytesIn: stream.bytesIn,
     players,
+    /** Segmenter figures, including availability: closing keyframe in → playlist listing the segment. */
+    hls: hls.stats(stream.app, stream.name),
   };
 }
 
