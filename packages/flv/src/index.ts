@@ -19,3 +19,11 @@ export { TsMuxer, VIDEO_PID, AUDIO_PID, type TsMuxerOptions, type TsVideoTrack, 
 export { TS_PACKET_SIZE } from './mux/ts/packet.ts';
 export { PAT_PID, PMT_PID } from './mux/ts/psi.ts';
 export { crc32Mpeg2 } from './mux/ts/crc32.ts';
+export {
+  Fmp4Muxer,
+  type Fmp4MuxerOptions,
+  type Fmp4Samples,
+  type Fmp4VideoSample,
+  type Fmp4AudioSample,
+} from './mux/fmp4/muxer.ts';
+export { VIDEO_TIMESCALE, VIDEO_TRACK_ID, AUDIO_TRACK_ID, type Fmp4VideoTrackOptions, type Fmp4AudioTrackOptions } from './mux/fmp4/track.ts';
