@@ -1,5 +1,6 @@
 // Live-hub scenarios over real sockets, driven by our own RTMP client for exact control.
 import { test } from 'node:test';
+import { connect } from 'node:net';
 import assert from 'node:assert/strict';
 import { startTestServer } from './support/server.ts';
 import { connectClient, hasStatus, tags, media } from './support/rtmp-client.ts';
@@ -75,6 +76,29 @@ test('a stalled reader is skipped to keyframes, then cut; memory stays bounded a
     healthy.close();
     stalled.close();
     publisher.client.close();
+  } finally {
+    await server.close();
+  }
+});
+
+test('a connection that never completes the handshake, and one that goes silent, are closed', async () => {
+  const server = await startTestServer({ rtmp: { handshakeTimeoutMs: 300, idleTimeoutMs: 200 } });
+  try {
+    const { port } = new URL(server.rtmpUrl('live/x'));
+    const mute = connect(Number(port), '127.0.0.1');
+    const muteClosed = new Promise((resolve) => mute.on('close', resolve));
+    mute.on('error', () => {});
+    const answering = await connectClient(server.rtmpUrl('live/x'));
+    const silent = await connectClient(server.rtmpUrl('live/x'));
+    const [answeringId, silentId] = [...server.media.rtmp.connections.keys()].slice(-2);
+    silent.socket.pause(); // reads nothing more, so never answers the server's Ping Request
+    await muteClosed;
+    // A paused socket does not see the server's FIN, so watch the server's side.
+    await waitFor(() => !server.media.rtmp.connections.has(silentId), 5000, 'the silent connection to be closed');
+    await new Promise((resolve) => setTimeout(resolve, 700));
+    assert.ok(server.media.rtmp.connections.has(answeringId), 'a client that answers pings stays connected');
+    answering.close();
+    silent.close();
   } finally {
     await server.close();
   }

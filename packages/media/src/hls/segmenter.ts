@@ -1,14 +1,13 @@
-// Turns one stream's frames into MPEG-TS segments cut on keyframes. A state machine over
-// frames: no clock, no I/O. Each segment starts with PAT/PMT and, for video, a keyframe (the
-// muxer puts SPS/PPS in front of it), so a player can start from any segment.
+// Turns one stream's frames into HLS segments cut on keyframes. A state machine over frames: no
+// clock, no I/O. Each segment starts, for video, with a keyframe, and is self-contained (MPEG-TS:
+// PAT/PMT and SPS/PPS in front; fMP4: one moof + mdat after the init section it names), so a
+// player can start from any segment.
 import {
-  TsMuxer,
   parseVideoTagHeader,
   parseAudioTagHeader,
   parseAvcDecoderConfigurationRecord,
   parseHevcDecoderConfigurationRecord,
   parseAudioSpecificConfig,
-  adtsHeader,
   readMetadata,
   FlvError,
   CodecConfigError,
@@ -16,15 +15,25 @@ import {
   type TsAudioTrack,
 } from '@livelink/flv';
 import type { HubFrame } from '../hub/frame.ts';
+import { CONTAINER_NAMES, checkTrack, createSegmentWriter, type SegmentFormat, type SegmentWriter } from './segment-writer.ts';
 
 /**
- * Added to every timestamp on the TS timeline: frames slightly older than the first one (audio
- * interleaving, B-frame reordering) must not go below zero, where MPEG-TS timestamps wrap to 2^33.
+ * Added to every timestamp on the media timeline: frames slightly older than the first one (audio
+ * interleaving, B-frame reordering) must not go below zero, where MPEG-TS timestamps wrap to 2^33
+ * and fMP4 decode times (unsigned) cannot go.
  */
 const TIMELINE_OFFSET_MS = 1000;
 
+/** An fMP4 initialization section (EXT-X-MAP): one per set of tracks, numbered within the stream. */
+export interface InitSection {
+  id: number;
+  data: Buffer;
+}
+
 export interface ClosedSegment {
   data: Buffer;
+  /** The init section the segment needs (fMP4), shared by every segment of the same tracks; null for MPEG-TS. */
+  init: InitSection | null;
   durationMs: number;
   /** The segment follows a republish, a codec change or a timestamp jump: players must reset their decoders. */
   discontinuity: boolean;
@@ -36,8 +45,12 @@ export interface SegmenterLimits {
   maxSegmentBytes: number;
 }
 
+export interface SegmenterOptions extends SegmenterLimits {
+  /** Default 'ts'. */
+  segmentFormat?: SegmentFormat;
+}
+
 interface OpenSegment {
-  chunks: Uint8Array[];
   bytes: number;
   startMs: number;
   lastMs: number;
@@ -48,16 +61,19 @@ type Warn = (message: string, fields: Record<string, unknown>) => void;
 
 export class Segmenter {
   readonly #limits: SegmenterLimits;
+  readonly #format: SegmentFormat;
   readonly #warn: Warn;
   #video: { track: TsVideoTrack; record: Uint8Array } | null = null;
-  /** The stream's video cannot go in MPEG-TS (VP9, AV1, ...): segments carry its audio only. */
+  /** The stream's video cannot go in the segment format (VP9, AV1, ...): segments carry its audio only. */
   #videoUnsupported = false;
   #audio: { track: TsAudioTrack; record: Uint8Array | null } | null = null;
   #audioUnsupported = false;
   /** onMetaData named a video codec: audio alone must not start the playlist before the video configuration arrives. */
   #metadataAnnouncesVideo = false;
   #awaitingVideoSince: number | null = null;
-  #muxer: TsMuxer | null = null;
+  #muxer: SegmentWriter | null = null;
+  #init: InitSection | null = null;
+  #initCount = 0;
   #muxerHasVideo = false;
   #muxerHasAudio = false;
   /** The tracks differ from the muxer's: the next start point gets a new muxer after a discontinuity. */
@@ -74,12 +90,13 @@ export class Segmenter {
   #frameIntervalMs = 0;
   #droppedFrames = 0;
 
-  constructor(limits: SegmenterLimits, warn: Warn) {
-    this.#limits = limits;
+  constructor(options: SegmenterOptions, warn: Warn) {
+    this.#limits = options;
+    this.#format = options.segmentFormat ?? 'ts';
     this.#warn = warn;
   }
 
-  /** Frames that could not be parsed or muxed, or whose codec MPEG-TS cannot carry. */
+  /** Frames that could not be parsed or muxed, or whose codec the segment format cannot carry. */
   get droppedFrames(): number {
     return this.#droppedFrames;
   }
@@ -169,43 +186,50 @@ export class Segmenter {
 
   #openSegment(time: number): void {
     if (this.#muxer === null || this.#configChanged) {
-      const video = this.#video?.track;
-      const audio = this.#audio?.track;
-      if (video === undefined && audio === undefined) return;
+      const video = this.#video;
+      const audio = this.#audio;
+      if (video === null && audio === null) return;
       if (this.#muxer !== null) this.#discontinuityPending = true;
-      this.#muxer = new TsMuxer({ ...(video && { video }), ...(audio && { audio }) });
-      this.#muxerHasVideo = video !== undefined;
-      this.#muxerHasAudio = audio !== undefined;
+      this.#muxer = createSegmentWriter(this.#format, { ...(video && { video }), ...(audio && { audio }) });
+      // A new init section (EXT-X-MAP) per writer: its tracks are what changed.
+      this.#init = this.#muxer.init && { id: ++this.#initCount, data: Buffer.from(this.#muxer.init) };
+      this.#muxerHasVideo = video !== null;
+      this.#muxerHasAudio = audio !== null;
       this.#configChanged = false;
       this.#audioStale = false;
     }
-    const tables = this.#muxer.segmentStart();
-    this.#open = { chunks: [tables], bytes: tables.length, startMs: time, lastMs: time, discontinuity: this.#discontinuityPending };
+    const bytes = this.#muxer.begin();
+    this.#open = { bytes, startMs: time, lastMs: time, discontinuity: this.#discontinuityPending };
     this.#discontinuityPending = false;
     this.#startedAny = true;
   }
 
-  #close(endMs: number): ClosedSegment {
+  /** Null when no frame made it into the segment (fMP4 has nothing to write then). */
+  #close(endMs: number): ClosedSegment | null {
     const open = this.#open!;
     this.#open = null;
-    return { data: Buffer.concat(open.chunks, open.bytes), durationMs: Math.max(0, endMs - open.startMs), discontinuity: open.discontinuity };
+    const data = this.#muxer!.end(endMs + TIMELINE_OFFSET_MS);
+    if (data.length === 0) return null;
+    return {
+      data: Buffer.from(data.buffer, data.byteOffset, data.length),
+      init: this.#init,
+      durationMs: Math.max(0, endMs - open.startMs),
+      discontinuity: open.discontinuity,
+    };
   }
 
   #write(kind: 'audio' | 'video', media: { cts: number; data: Uint8Array }, keyframe: boolean, time: number): void {
     const open = this.#open!;
     const muxer = this.#muxer!;
     if (kind === 'video' ? !this.#muxerHasVideo : !this.#muxerHasAudio || this.#audioStale) return;
-    let chunk: Uint8Array;
     try {
       const dts = time + TIMELINE_OFFSET_MS;
-      chunk = kind === 'video' ? muxer.writeVideo(dts, media.cts, media.data, keyframe) : muxer.writeAudio(dts, media.data);
+      open.bytes += kind === 'video' ? muxer.video(dts, media.cts, media.data, keyframe) : muxer.audio(dts, media.data);
     } catch (error) {
       if (!(error instanceof FlvError || error instanceof CodecConfigError)) throw error;
       this.#droppedFrames++;
       return;
     }
-    open.chunks.push(chunk);
-    open.bytes += chunk.length;
     open.lastMs = Math.max(open.lastMs, time);
     if (kind === (this.#muxerHasVideo ? 'video' : 'audio')) {
       if (this.#lastTimingFrameMs !== null && time > this.#lastTimingFrameMs) this.#frameIntervalMs = time - this.#lastTimingFrameMs;
@@ -213,7 +237,7 @@ export class Segmenter {
     }
   }
 
-  /** The coded data of a media frame, or null for frames that carry none (end of sequence, commands) or cannot go in the TS. */
+  /** The coded data of a media frame, or null for frames that carry none (end of sequence, commands) or cannot go in a segment. */
   #parse(frame: HubFrame): { cts: number; data: Uint8Array } | null {
     try {
       if (frame.kind === 'video') {
@@ -225,7 +249,7 @@ export class Segmenter {
       const header = parseAudioTagHeader(frame.payload);
       if (header.packetType !== 'coded-frames') return null;
       // MP3 has no configuration record: its first frame declares the track.
-      if (header.codec === 'mp3' && this.#audio === null && !this.#audioUnsupported) this.#setAudioTrack({ codec: 'mp3' }, null);
+      if (header.codec === 'mp3' && this.#audio === null && !this.#audioUnsupported) this.#setMp3Track();
       if (header.codec !== this.#audio?.track.codec) {
         // AAC frames before their configuration just wait for it; other codecs never get one we can use.
         if (header.codec !== 'aac' && this.#audio === null) this.#unsupportedAudio(String(header.codec ?? header.fourCc ?? 'unknown'));
@@ -263,6 +287,7 @@ export class Segmenter {
       if (header.packetType === 'sequence-start' && header.codec === 'avc') track = { codec: 'avc', config: parseAvcDecoderConfigurationRecord(record) };
       else if (header.packetType === 'sequence-start' && header.codec === 'hevc') track = { codec: 'hevc', config: parseHevcDecoderConfigurationRecord(record) };
       else return this.#unsupportedVideo(codec);
+      checkTrack(this.#format, track);
       this.#video = { track, record };
       this.#videoUnsupported = false;
       this.#tracksChanged();
@@ -280,13 +305,24 @@ export class Segmenter {
       const record = payload.subarray(header.dataOffset);
       if (header.packetType !== 'sequence-start' || header.codec !== 'aac') return this.#unsupportedAudio(codec);
       if (this.#audio?.record && sameBytes(this.#audio.record, record)) return;
-      const config = parseAudioSpecificConfig(record);
-      adtsHeader(config, 0); // throws for configurations ADTS cannot express, which MPEG-TS then cannot carry
-      this.#setAudioTrack({ codec: 'aac', config }, record);
+      const track: TsAudioTrack = { codec: 'aac', config: parseAudioSpecificConfig(record) };
+      checkTrack(this.#format, track);
+      this.#setAudioTrack(track, record);
     } catch (error) {
       if (!(error instanceof FlvError || error instanceof CodecConfigError)) throw error;
       this.#unsupportedAudio(`${codec} (${error.message})`);
     }
+  }
+
+  #setMp3Track(): void {
+    const track: TsAudioTrack = { codec: 'mp3' };
+    try {
+      checkTrack(this.#format, track);
+    } catch (error) {
+      if (!(error instanceof FlvError)) throw error;
+      return this.#unsupportedAudio('mp3');
+    }
+    this.#setAudioTrack(track, null);
   }
 
   #setAudioTrack(track: TsAudioTrack, record: Uint8Array | null): void {
@@ -297,14 +333,14 @@ export class Segmenter {
   }
 
   #unsupportedVideo(codec: string): void {
-    if (!this.#videoUnsupported) this.#warn('video cannot be carried in MPEG-TS; HLS gets audio only', { codec });
+    if (!this.#videoUnsupported) this.#warn(`video cannot be carried in ${CONTAINER_NAMES[this.#format]}; HLS gets audio only`, { codec });
     this.#videoUnsupported = true;
     if (this.#video !== null) this.#tracksChanged();
     this.#video = null;
   }
 
   #unsupportedAudio(codec: string): void {
-    if (!this.#audioUnsupported) this.#warn('audio cannot be carried in MPEG-TS; HLS gets video only', { codec });
+    if (!this.#audioUnsupported) this.#warn(`audio cannot be carried in ${CONTAINER_NAMES[this.#format]}; HLS gets video only`, { codec });
     this.#audioUnsupported = true;
     if (this.#audio !== null) this.#tracksChanged();
     this.#audio = null;

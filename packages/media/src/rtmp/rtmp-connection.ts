@@ -63,10 +63,10 @@ export class RtmpConnection implements Client {
   #endedPlays = { bytesOut: 0, droppedFrames: 0 };
   #app = '';
   #closed = false;
-  /** Set by every byte received; the server's liveness sweep clears it and pings the silent. */
-  receivedSinceSweep = true;
-  pingOutstanding = false;
-  handshakeDone = false;
+  /** Set by every byte received; cleared by each liveness check. */
+  #receivedSinceCheck = true;
+  #pingOutstanding = false;
+  #connected = false;
 
   constructor(id: string, socket: Socket, context: RtmpConnectionContext, onClosed: (connection: RtmpConnection) => void) {
     const { hub, scheduler, config, log } = context;
@@ -87,7 +87,7 @@ export class RtmpConnection implements Client {
       send: (bytes) => this.#writer.write(bytes),
       onConnect: (info) => {
         this.#app = info.app;
-        this.handshakeDone = true;
+        this.#connected = true;
       },
       onPublish: (request) => void this.#startPublish(request.streamId, request.name, request.query),
       onMedia: (streamId, message) => this.#ingest(streamId, message),
@@ -95,7 +95,7 @@ export class RtmpConnection implements Client {
       onPlay: (request) => void this.#startPlay(request.streamId, request.name, request.query),
       onStopPlay: (streamId) => this.#stopPlay(streamId),
       onPong: () => {
-        this.pingOutstanding = false;
+        this.#pingOutstanding = false;
       },
     });
     // Replies to connect/play must not wait for Nagle's algorithm: that is where other
@@ -139,9 +139,24 @@ export class RtmpConnection implements Client {
     return this.#publishing.values();
   }
 
-  ping(): void {
-    this.pingOutstanding = true;
-    this.#session.pingRequest(Date.now() >>> 0);
+  /** Handshake done and connect received. */
+  get connected(): boolean {
+    return this.#connected;
+  }
+
+  /**
+   * Called once per idle period: a connection silent for a whole period is pinged, one still
+   * silent a period later, ping unanswered, is closed.
+   */
+  checkLiveness(): void {
+    if (this.#receivedSinceCheck) {
+      this.#receivedSinceCheck = false;
+    } else if (this.#pingOutstanding) {
+      this.close('idle timeout: no data and no ping response');
+    } else if (this.#connected) {
+      this.#pingOutstanding = true;
+      this.#session.pingRequest(Date.now() >>> 0);
+    }
   }
 
   close(reason: string): void {
@@ -158,7 +173,7 @@ export class RtmpConnection implements Client {
   }
 
   #receive(bytes: Buffer): void {
-    this.receivedSinceSweep = true;
+    this.#receivedSinceCheck = true;
     try {
       this.#session.receive(bytes);
     } catch (error) {

@@ -1,5 +1,5 @@
-// Accepts RTMP connections and keeps them honest: a handshake deadline, and a periodic
-// liveness sweep (one timer for all connections) that pings the silent and closes the dead.
+// Accepts RTMP connections and keeps them honest: a handshake deadline, and one periodic
+// liveness sweep for all connections (each pings itself when silent, closes when dead).
 import { createServer, type Server, type AddressInfo } from 'node:net';
 import type { MediaServerConfig } from '../config.ts';
 import type { MediaLog } from '../log.ts';
@@ -22,7 +22,7 @@ export class RtmpServer {
       const connection = new RtmpConnection(id, socket, context, (closed) => this.connections.delete(closed.id));
       this.connections.set(id, connection);
       const handshakeTimer = setTimeout(() => {
-        if (!connection.handshakeDone) connection.close('handshake/connect timeout');
+        if (!connection.connected) connection.close('handshake/connect timeout');
       }, config.rtmp.handshakeTimeoutMs);
       handshakeTimer.unref();
       socket.once('close', () => clearTimeout(handshakeTimer));
@@ -51,16 +51,7 @@ export class RtmpServer {
     await closed;
   }
 
-  /** Silent for a whole period: ping. Silent for two, with the ping unanswered: dead. */
   #sweep(): void {
-    for (const connection of this.connections.values()) {
-      if (connection.receivedSinceSweep) {
-        connection.receivedSinceSweep = false;
-      } else if (connection.pingOutstanding) {
-        connection.close('idle timeout: no data and no ping response');
-      } else if (connection.handshakeDone) {
-        connection.ping();
-      }
-    }
+    for (const connection of this.connections.values()) connection.checkLiveness();
   }
 }
