@@ -135,9 +135,9 @@ test('frames before the first keyframe and streams without keyframes produce not
 });
 
 test('MediaPlaylist: window slides, media sequence rises, discontinuity sequence counts tags that scroll out', () => {
-  const playlist = new MediaPlaylist(2, 1, (n) => `s/${n}.ts`);
+  const playlist = new MediaPlaylist(2, 1, (n) => `s/${n}.ts`, (id) => `s/init-${id}.mp4`);
   assert.equal(playlist.render(), null);
-  const add = (durationMs: number, discontinuity = false) => playlist.append({ data: Buffer.alloc(188 * (durationMs / 100)), durationMs, discontinuity });
+  const add = (durationMs: number, discontinuity = false) => playlist.append({ data: Buffer.alloc(188 * (durationMs / 100)), init: null, durationMs, discontinuity });
   add(1000);
   add(2500);
   assert.equal(

@@ -1,5 +1,6 @@
 // HLS output settings. Every bound here is also a memory bound: a stream holds at most
 // windowSegments + keepSegments finished segments plus one open segment of at most maxSegmentBytes.
+import type { SegmentFormat } from './segment-writer.ts';
 
 export interface HlsConfig {
   enabled: boolean;
@@ -20,6 +21,11 @@ export interface HlsConfig {
   viewerWindowMs: number;
   /** A playlist request for a live stream that has no segment yet waits this long for its first one. */
   firstSegmentWaitMs: number;
+  /**
+   * Segment container: 'ts' (MPEG-TS, playlist version 3, plays everywhere) or 'fmp4' (fragmented
+   * MP4 / CMAF: version 7 with EXT-X-MAP init sections, .m4s segments; what MSE players append directly).
+   */
+  segmentFormat: SegmentFormat;
   /** Where segments live. Only memory for now: small, bounded, and gone with the process. */
   storage: 'memory';
 }
@@ -35,6 +41,7 @@ export const defaultHlsConfig: HlsConfig = {
   endedRetainMs: 30_000,
   viewerWindowMs: 10_000,
   firstSegmentWaitMs: 10_000,
+  segmentFormat: 'ts',
   storage: 'memory',
 };
 
@@ -62,6 +69,9 @@ export function resolveHlsConfig(overrides: Partial<HlsConfig> = {}): HlsConfig 
   }
   if (config.maxSegmentDurationMs < config.targetDurationMs) {
     throw new HlsConfigError(`hls.maxSegmentDurationMs (${config.maxSegmentDurationMs}) is below hls.targetDurationMs (${config.targetDurationMs})`);
+  }
+  if (config.segmentFormat !== 'ts' && config.segmentFormat !== 'fmp4') {
+    throw new HlsConfigError(`hls.segmentFormat '${String(config.segmentFormat)}' is not supported ('ts' or 'fmp4')`);
   }
   if (config.storage !== 'memory') throw new HlsConfigError(`hls.storage '${String(config.storage)}' is not supported (only 'memory')`);
   return config;

@@ -14,8 +14,11 @@ import type { MediaLog } from '../log.ts';
 import type { HlsConfig } from './config.ts';
 import { HlsStream, type HlsStreamStats } from './hls-stream.ts';
 import type { HlsPath } from './paths.ts';
+import { SEGMENT_EXTENSIONS, type SegmentExtension } from './segment-writer.ts';
 
 const CORS = { 'access-control-allow-origin': '*' };
+/** RFC 8216 3.3 (fMP4 segments: ISO BMFF media types) and Apple's HLS authoring spec for MPEG-TS. */
+const SEGMENT_CONTENT_TYPES = { ts: 'video/mp2t', m4s: 'video/iso.segment' } as const;
 
 interface Entry {
   hls: HlsStream;
@@ -31,6 +34,7 @@ export class HlsOutput {
   readonly #entries = new Map<string, Entry>();
   /** Segments never change under their URL (the epoch makes URLs unique), so caches may keep them as long as they are served. */
   readonly #segmentCacheControl: string;
+  readonly #segmentExtension: SegmentExtension;
   #nextId = 1;
   #closed = false;
 
@@ -40,13 +44,15 @@ export class HlsOutput {
     this.#log = log;
     const servedS = Math.ceil(((config.windowSegments + config.keepSegments) * config.maxSegmentDurationMs) / 1000);
     this.#segmentCacheControl = `public, max-age=${servedS}`;
+    this.#segmentExtension = SEGMENT_EXTENSIONS[config.segmentFormat];
     if (!config.enabled) return;
     hub.on({ publish: (stream) => this.#published(stream), unpublish: (stream) => this.#unpublished(stream) });
   }
 
   /**
-   * Serves a playlist (/{app}/{stream}.m3u8) or segment (/{app}/{stream}/{epoch}-{n}.ts) named by
-   * matchHlsPath; false when HLS is disabled or the path is not an HLS one.
+   * Serves a playlist (/{app}/{stream}.m3u8), segment (/{app}/{stream}/{epoch}-{n}.ts or .m4s) or
+   * fMP4 init section ({epoch}-init-{id}.mp4) named by matchHlsPath; false when HLS is disabled or
+   * the path is not an HLS one.
    */
   handleRequest(path: HlsPath, req: IncomingMessage, res: ServerResponse): boolean {
     if (!this.#config.enabled || path.extension === 'flv') return false;
@@ -61,10 +67,15 @@ export class HlsOutput {
     const entry = this.#entries.get(streamKey(path.app, path.name));
     if (entry === undefined) {
       notFound(res, `no HLS stream ${path.app}/${path.name}`);
-    } else if (path.extension === 'ts') {
-      const segment = path.epoch === entry.hls.epoch ? entry.hls.playlist.segment(path.sequence) : undefined;
-      if (segment === undefined) notFound(res, `no segment ${path.epoch}-${path.sequence} of ${path.app}/${path.name}`);
-      else send(req, res, 'video/mp2t', this.#segmentCacheControl, segment.data);
+    } else if (path.extension === 'mp4') {
+      const init = path.epoch === entry.hls.epoch ? entry.hls.playlist.init(path.id) : undefined;
+      if (init === undefined) notFound(res, `no init section ${path.epoch}-init-${path.id} of ${path.app}/${path.name}`);
+      else send(req, res, 'video/mp4', this.#segmentCacheControl, init.data);
+    } else if (path.extension !== 'm3u8') {
+      // A .ts URL never names an fMP4 segment, nor .m4s an MPEG-TS one.
+      const segment = path.epoch === entry.hls.epoch && path.extension === this.#segmentExtension ? entry.hls.playlist.segment(path.sequence) : undefined;
+      if (segment === undefined) notFound(res, `no segment ${path.epoch}-${path.sequence}.${path.extension} of ${path.app}/${path.name}`);
+      else send(req, res, SEGMENT_CONTENT_TYPES[path.extension], this.#segmentCacheControl, segment.data);
     } else {
       entry.hls.viewers.seen(clientOf(req), Date.now());
       this.#servePlaylist(entry.hls, req, res);

@@ -9,7 +9,8 @@ import type { HlsConfig } from './config.ts';
 import { MediaPlaylist } from './media-playlist.ts';
 import { Segmenter, type ClosedSegment } from './segmenter.ts';
 import { ViewerCounter } from './viewer-counter.ts';
-import { segmentUri } from './paths.ts';
+import { initUri, segmentUri } from './paths.ts';
+import { SEGMENT_EXTENSIONS } from './segment-writer.ts';
 
 /** Milliseconds from the arrival of the keyframe that closes a segment to the playlist listing it. */
 export interface AvailabilityStats {
@@ -59,7 +60,13 @@ export class HlsStream implements Subscriber {
     this.name = name;
     this.epoch = epoch;
     this.#log = log;
-    this.playlist = new MediaPlaylist(config.windowSegments, config.keepSegments, (sequence) => segmentUri(name, epoch, sequence));
+    const extension = SEGMENT_EXTENSIONS[config.segmentFormat];
+    this.playlist = new MediaPlaylist(
+      config.windowSegments,
+      config.keepSegments,
+      (sequence) => segmentUri(name, epoch, sequence, extension),
+      (id) => initUri(name, epoch, id),
+    );
     this.viewers = new ViewerCounter(config.viewerWindowMs);
     this.#segmenter = new Segmenter(config, (message, fields) => log.warn('hls', message, { app, name, ...fields }));
   }

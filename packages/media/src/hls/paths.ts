@@ -1,44 +1,59 @@
-// HLS URLs: the playlist at /{app}/{stream}.m3u8 (parsed by ../http/paths.ts) and its segments at
-// /{app}/{stream}/{epoch}-{sequence}.ts. The epoch names one playlist's lifetime, so a stream that
-// is dropped and published again never reuses a segment URL a cache may still hold.
+// HLS URLs: the playlist at /{app}/{stream}.m3u8 (parsed by ../http/paths.ts), its segments at
+// /{app}/{stream}/{epoch}-{sequence}.ts (MPEG-TS) or .m4s (fMP4), and fMP4 init sections at
+// /{app}/{stream}/{epoch}-init-{id}.mp4. The epoch names one playlist's lifetime, so a stream that
+// is dropped and published again never reuses a URL a cache may still hold.
 import { parseMediaPath, type MediaPath } from '../http/paths.ts';
+import type { SegmentExtension } from './segment-writer.ts';
 
 export interface HlsSegmentPath {
   app: string;
   name: string;
-  extension: 'ts';
+  extension: SegmentExtension;
   epoch: string;
   sequence: number;
   query: string;
 }
 
-/** What HlsOutput serves: a playlist (a MediaPath with extension 'm3u8') or a segment. */
-export type HlsPath = MediaPath | HlsSegmentPath;
+/** An fMP4 initialization section (EXT-X-MAP): `id` numbers the sets of tracks within the epoch. */
+export interface HlsInitPath {
+  app: string;
+  name: string;
+  extension: 'mp4';
+  epoch: string;
+  id: number;
+  query: string;
+}
 
-const SEGMENT_PATH = /^\/(.+)\/([^/]+)\/([0-9a-z]+)-(\d{1,15})\.ts$/;
+/** What HlsOutput serves: a playlist (a MediaPath with extension 'm3u8'), a segment or an init section. */
+export type HlsPath = MediaPath | HlsSegmentPath | HlsInitPath;
 
-/** The HLS playlist or segment a request URL names, or null when it names neither. */
+const SEGMENT_PATH = /^\/(.+)\/([^/]+)\/([0-9a-z]+)-(init-)?(\d{1,15})\.(ts|m4s|mp4)$/;
+
+/** The HLS playlist, segment or init section a request URL names, or null when it names none. */
 export function matchHlsPath(url: string): HlsPath | null {
   const media = parseMediaPath(url);
   if (media !== null) return media.extension === 'm3u8' ? media : null;
   const queryAt = url.indexOf('?');
   const match = SEGMENT_PATH.exec(queryAt === -1 ? url : url.slice(0, queryAt));
   if (match === null) return null;
+  const [, app, name, epoch, init, number, extension] = match;
+  // Init sections and only they are named init-{id}.mp4.
+  if ((init !== undefined) !== (extension === 'mp4')) return null;
+  const query = queryAt === -1 ? '' : url.slice(queryAt + 1);
   try {
-    return {
-      app: decodeURIComponent(match[1]),
-      name: decodeURIComponent(match[2]),
-      extension: 'ts',
-      epoch: match[3],
-      sequence: Number(match[4]),
-      query: queryAt === -1 ? '' : url.slice(queryAt + 1),
-    };
+    const names = { app: decodeURIComponent(app), name: decodeURIComponent(name) };
+    if (extension === 'mp4') return { ...names, extension, epoch, id: Number(number), query };
+    return { ...names, extension: extension as SegmentExtension, epoch, sequence: Number(number), query };
   } catch {
     return null;
   }
 }
 
 /** A segment's URI as the playlist lists it: relative to the playlist, which lives in the app's directory. */
-export function segmentUri(name: string, epoch: string, sequence: number): string {
-  return `${encodeURIComponent(name)}/${epoch}-${sequence}.ts`;
+export function segmentUri(name: string, epoch: string, sequence: number, extension: SegmentExtension = 'ts'): string {
+  return `${encodeURIComponent(name)}/${epoch}-${sequence}.${extension}`;
+}
+
+export function initUri(name: string, epoch: string, id: number): string {
+  return `${encodeURIComponent(name)}/${epoch}-init-${id}.mp4`;
 }
