@@ -212,6 +212,9 @@ test('without endDts the last frame repeats the previous interval; negative comp
 test('invalid input fails with FlvError invalid-argument', () => {
   const invalid = (fn: () => unknown) => assert.throws(fn, (e: unknown) => e instanceof FlvError && e.code === 'invalid-argument');
   invalid(() => new Fmp4Muxer({}));
+  invalid(() => new Fmp4Muxer({ video: { ...avc, config: { ...avc.config, spsInfo: { ...avc.config.spsInfo, width: 0x10000 } } } }));
+  const hevc = parseHevcDecoderConfigurationRecord(HEVC_RECORD);
+  invalid(() => new Fmp4Muxer({ video: { codec: 'hevc', config: { ...hevc, spsInfo: undefined }, record: HEVC_RECORD } }));
   const videoOnly = new Fmp4Muxer({ video: avc });
   invalid(() => videoOnly.fragment({}));
   invalid(() => videoOnly.fragment({ audio: [{ dts: 0, data: new Uint8Array(1) }] }));

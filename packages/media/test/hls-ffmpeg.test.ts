@@ -1,5 +1,6 @@
 // HLS against real players: an ffmpeg-made H.264/AAC FLV is demuxed and published into the hub at
-// real-time pace; ffprobe and ffmpeg read the live playlist over HTTP, through a republish.
+// real-time pace; ffprobe and ffmpeg read the live playlist over HTTP, through a republish, with
+// MPEG-TS and with fragmented MP4 segments.
 import assert from 'node:assert/strict';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -46,9 +47,10 @@ async function publishRealtime(stream: LiveStream, untilMs: number): Promise<voi
   }
 }
 
-test('ffprobe and ffmpeg play the live playlist through a republish: h264 320x240 + aac, every frame, no errors', { timeout: 60_000 }, async (t) => {
+for (const segmentFormat of ['ts', 'fmp4'] as const) {
+test(`${segmentFormat}: ffprobe and ffmpeg play the live playlist through a republish: h264 320x240 + aac, every frame, no errors`, { timeout: 60_000 }, async (t) => {
   const hub = new StreamHub({ gopCacheBytes: 8 << 20 });
-  const hls = new HlsOutput(hub, resolveHlsConfig({ republishGraceMs: 1500 }), silentLog);
+  const hls = new HlsOutput(hub, resolveHlsConfig({ republishGraceMs: 1500, segmentFormat }), silentLog);
   const server: Server = createServer((req, res) => {
     const path = matchHlsPath(req.url ?? '/');
     if (path === null || !hls.handleRequest(path, req, res)) res.writeHead(404).end();
@@ -94,6 +96,15 @@ test('ffprobe and ffmpeg play the live playlist through a republish: h264 320x24
   const playlist = await (await fetch(url)).text();
   assert.match(playlist, /#EXT-X-DISCONTINUITY\n/);
   assert.match(playlist, /#EXT-X-ENDLIST\n$/);
+  if (segmentFormat === 'fmp4') {
+    assert.match(playlist, /^#EXTM3U\n#EXT-X-VERSION:7\n/);
+    // Each publish has its own init section: a new map after the discontinuity.
+    assert.deepEqual([...playlist.matchAll(/#EXT-X-MAP:URI="test\/[0-9a-f]+-init-(\d+)\.mp4"\n/g)].map((m) => m[1]), ['1', '2']);
+    assert.match(playlist, /#EXT-X-DISCONTINUITY\n#EXT-X-MAP:/);
+    assert.doesNotMatch(playlist, /\.ts\n/);
+  } else {
+    assert.doesNotMatch(playlist, /EXT-X-MAP|\.m4s/);
+  }
   // The ended playlist as a whole, from its first segment: still decodes cleanly across the discontinuity.
   const replay = await run('ffmpeg', ['-v', 'error', '-i', url, '-f', 'null', '-'], { timeoutMs: 30_000 });
   assert.equal(replay.stderr, '');
@@ -105,3 +116,4 @@ test('ffprobe and ffmpeg play the live playlist through a republish: h264 320x24
   assert.ok(stats.availability.samples >= 4);
   assert.ok(stats.availability.maxMs < 100);
 });
+}

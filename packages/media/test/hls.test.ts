@@ -11,7 +11,7 @@ import { HubFrame } from '../src/hub/frame.ts';
 import { silentLog } from '../src/log.ts';
 import { HlsOutput } from '../src/hls/hls-output.ts';
 import { resolveHlsConfig, HlsConfigError, type HlsConfig } from '../src/hls/config.ts';
-import { matchHlsPath, segmentUri } from '../src/hls/paths.ts';
+import { initUri, matchHlsPath, segmentUri } from '../src/hls/paths.ts';
 import { MediaPlaylist } from '../src/hls/media-playlist.ts';
 import { Segmenter, type ClosedSegment } from '../src/hls/segmenter.ts';
 import {
@@ -68,6 +68,26 @@ async function harness(overrides: Partial<HlsConfig> = {}): Promise<Harness> {
 
 function segmentPaths(playlist: string): string[] {
   return playlist.split('\n').filter((line) => line.endsWith('.ts')).map((line) => `/live/${line}`);
+}
+
+/** Top-level ISO BMFF boxes (type and body), checking that their sizes add up to the whole. */
+function topBoxes(data: Buffer): { type: string; body: Buffer }[] {
+  const boxes = [];
+  let o = 0;
+  while (o < data.length) {
+    const size = data.readUInt32BE(o);
+    assert.ok(size >= 8 && o + size <= data.length, `box size ${size} at ${o}`);
+    boxes.push({ type: data.toString('latin1', o + 4, o + 8), body: data.subarray(o + 8, o + size) });
+    o += size;
+  }
+  return boxes;
+}
+
+/** The baseMediaDecodeTime of each traf in a fragment (tfdt version 1), found by its FourCC. */
+function tfdts(fragment: Buffer): number[] {
+  const times = [];
+  for (let at = fragment.indexOf('tfdt'); at !== -1; at = fragment.indexOf('tfdt', at + 4)) times.push(Number(fragment.readBigUInt64BE(at + 8)));
+  return times;
 }
 
 function epochOf(playlist: string): string {
@@ -397,11 +417,21 @@ test('matchHlsPath: playlists through parseMediaPath, segments by their own patt
   const uri = segmentUri('te st', '0af3', 12);
   assert.equal(uri, 'te%20st/0af3-12.ts');
   assert.equal((matchHlsPath(`/live/${uri}`) as { name: string }).name, 'te st');
+  // fMP4: .m4s segments and init-{id}.mp4 init sections.
+  assert.equal(segmentUri('te st', '0af3', 12, 'm4s'), 'te%20st/0af3-12.m4s');
+  assert.deepEqual(matchHlsPath('/live/te%20st/0af3-12.m4s'), { app: 'live', name: 'te st', extension: 'm4s', epoch: '0af3', sequence: 12, query: '' });
+  assert.equal(initUri('te st', '0af3', 2), 'te%20st/0af3-init-2.mp4');
+  assert.deepEqual(matchHlsPath('/live/te%20st/0af3-init-2.mp4?t=1'), { app: 'live', name: 'te st', extension: 'mp4', epoch: '0af3', id: 2, query: 't=1' });
+  assert.equal(matchHlsPath('/live/test/0af3-2.mp4'), null, 'an init section is named init-{id}');
+  assert.equal(matchHlsPath('/live/test/0af3-init-2.m4s'), null, 'only init sections are named init-');
 });
 
 test('resolveHlsConfig: defaults, overrides, and typed errors for values that break the bounds', () => {
   const config = resolveHlsConfig();
   assert.equal(config.targetDurationMs, 2000);
+  assert.equal(config.segmentFormat, 'ts');
+  assert.equal(resolveHlsConfig({ segmentFormat: 'fmp4' }).segmentFormat, 'fmp4');
+  assert.throws(() => resolveHlsConfig({ segmentFormat: 'mp4' as 'ts' }), HlsConfigError);
   assert.equal(config.windowSegments, 6);
   assert.equal(config.storage, 'memory');
   assert.equal(resolveHlsConfig({ windowSegments: 4 }).windowSegments, 4);
@@ -434,15 +464,17 @@ test('fuzz: random, truncated and mutated publisher frames never throw out of th
     sequenceHeader: fc.boolean(),
   });
   const limits = { targetDurationMs: 100, maxSegmentDurationMs: 400, maxSegmentBytes: 4000 };
+  const format = fc.constantFrom('ts' as const, 'fmp4' as const);
   fc.assert(
-    fc.property(fc.array(fc.tuple(fc.oneof(mutated, random), fc.integer({ min: -50, max: 200 }), fc.boolean()), { maxLength: 200 }), (frames) => {
-      const segmenter = new Segmenter(limits, () => {});
+    fc.property(format, fc.array(fc.tuple(fc.oneof(mutated, random), fc.integer({ min: -50, max: 200 }), fc.boolean()), { maxLength: 200 }), (segmentFormat, frames) => {
+      const segmenter = new Segmenter({ ...limits, segmentFormat }, () => {});
       let time = 0;
       for (const [frame, step, keyframe] of frames) {
         time = (time + step) >>> 0;
         const closed = segmenter.push(new HubFrame(frame.kind, time, frame.payload, keyframe, frame.sequenceHeader));
         assert.ok(segmenter.openBytes <= limits.maxSegmentBytes + 1000, 'open segment bounded');
-        if (closed) readTsPackets(closed.data);
+        if (closed && segmentFormat === 'ts') readTsPackets(closed.data);
+        if (closed && segmentFormat === 'fmp4') assert.deepEqual(topBoxes(closed.data).map((b) => b.type), ['moof', 'mdat']);
       }
       segmenter.finish();
     }),
@@ -461,4 +493,86 @@ test('fuzz: matchHlsPath returns a path or null for any URL', () => {
     }),
     { numRuns: 2000 },
   );
+});
+
+test('fmp4 segmenter: moof + mdat segments with rising decode times, one shared init section, a new one after a codec change', () => {
+  const frames = [new HubFrame('video', 0, videoSequenceHeader(AVC_BASELINE_64X48), false, true), new HubFrame('audio', 0, audioSequenceHeader(), false, true)];
+  for (let i = 0; i < 75; i++) {
+    frames.push(new HubFrame('video', i * 40, videoFrame(i % 25 === 0), i % 25 === 0, false));
+    frames.push(new HubFrame('audio', i * 40 + 5, audioFrame(), true, false));
+  }
+  frames.push(new HubFrame('video', 3000, videoSequenceHeader(AVC_HIGH444_64X48), false, true));
+  for (let i = 75; i < 130; i++) frames.push(new HubFrame('video', i * 40, videoFrame(i % 25 === 0), i % 25 === 0, false));
+  const segmenter = new Segmenter({ targetDurationMs: 1000, maxSegmentDurationMs: 15_000, maxSegmentBytes: 1 << 24, segmentFormat: 'fmp4' }, () => {});
+  const closed = frames.map((frame) => segmenter.push(frame)).filter((segment) => segment !== null);
+  closed.push(segmenter.finish()!);
+  assert.deepEqual(closed.map((s) => s.durationMs), [1000, 1000, 1000, 1000, 1000, 200]);
+  assert.deepEqual(closed.map((s) => s.discontinuity), [false, false, false, true, false, false]);
+  assert.deepEqual(closed.map((s) => s.init?.id), [1, 1, 1, 2, 2, 2]);
+  assert.equal(closed[0].init, closed[2].init, 'segments of the same tracks share one init section');
+  for (const init of [closed[0].init!, closed[3].init!]) assert.deepEqual(topBoxes(init.data).map((b) => b.type), ['ftyp', 'moov']);
+  assert.ok(closed[0].init!.data.includes(AVC_BASELINE_64X48) && closed[3].init!.data.includes(AVC_HIGH444_64X48), 'each init carries its avcC');
+  assert.ok(closed[0].init!.data.includes('mp4a') && closed[0].init!.data.includes('avc1'), 'both tracks');
+  // The first video and audio decode times of each fragment: 90 kHz and 44.1 kHz clocks, 1 s timeline offset.
+  assert.deepEqual(closed.slice(0, 3).map((s) => tfdts(s.data)), [0, 1000, 2000].map((t) => [(t + 1000) * 90, Math.round(((t + 1005) * 44100) / 1000)]));
+  assert.deepEqual(closed.slice(3).map((s) => tfdts(s.data)), [[4000 * 90], [5000 * 90], [6000 * 90]]);
+  for (const segment of closed) assert.deepEqual(topBoxes(segment.data).map((b) => b.type), ['moof', 'mdat']);
+  assert.equal(segmenter.droppedFrames, 0);
+});
+
+test('fmp4 segmenter: MP3 audio cannot be carried, so HLS gets the video alone', () => {
+  const warnings: string[] = [];
+  const segmenter = new Segmenter({ targetDurationMs: 1000, maxSegmentDurationMs: 15_000, maxSegmentBytes: 1 << 24, segmentFormat: 'fmp4' }, (message) => warnings.push(message));
+  segmenter.push(new HubFrame('video', 0, videoSequenceHeader(AVC_BASELINE_64X48), false, true));
+  for (let i = 0; i < 30; i++) {
+    segmenter.push(new HubFrame('audio', i * 40, Buffer.concat([Buffer.from([0x2f]), Buffer.alloc(100, 0xff)]), true, false));
+    segmenter.push(new HubFrame('video', i * 40, videoFrame(i % 25 === 0), i % 25 === 0, false));
+  }
+  const segment = segmenter.finish()!;
+  assert.deepEqual(warnings, ['audio cannot be carried in fragmented MP4; HLS gets video only']);
+  assert.ok(!segment.init!.data.includes('mp4a') && segment.init!.data.includes('avc1'));
+});
+
+test('MediaPlaylist with fMP4 segments: version 7, EXT-X-MAP at the top of the window and wherever the init section changes', () => {
+  const playlist = new MediaPlaylist(2, 1, (n) => `s/${n}.m4s`, (id) => `s/init-${id}.mp4`);
+  const first = { id: 1, data: Buffer.from('init one') };
+  const second = { id: 2, data: Buffer.from('init two') };
+  const add = (init: typeof first, discontinuity = false) => playlist.append({ data: Buffer.alloc(100), init, durationMs: 1000, discontinuity });
+  add(first);
+  add(first);
+  assert.equal(
+    playlist.render()!.toString(),
+    '#EXTM3U\n#EXT-X-VERSION:7\n#EXT-X-TARGETDURATION:1\n#EXT-X-MEDIA-SEQUENCE:0\n#EXT-X-MAP:URI="s/init-1.mp4"\n#EXTINF:1.000,\ns/0.m4s\n#EXTINF:1.000,\ns/1.m4s\n',
+  );
+  add(second, true);
+  assert.match(playlist.render()!.toString(), /#EXT-X-MAP:URI="s\/init-1.mp4"\n#EXTINF:1.000,\ns\/1.m4s\n#EXT-X-DISCONTINUITY\n#EXT-X-MAP:URI="s\/init-2.mp4"\n#EXTINF:1.000,\ns\/2.m4s\n$/);
+  assert.equal(playlist.init(1), first, 'kept while a kept segment needs it');
+  add(second);
+  assert.equal(playlist.init(1), first, 'segment 1 is still kept');
+  add(second);
+  assert.equal(playlist.init(1), undefined, 'gone with the last segment that needed it');
+  assert.equal(playlist.init(2), second);
+  assert.equal((playlist.render()!.toString().match(/EXT-X-MAP/g) ?? []).length, 1);
+});
+
+test('fmp4 over HTTP: init section and .m4s segments with their media types; .ts names nothing', async () => {
+  const h = await harness({ segmentFormat: 'fmp4' });
+  const stream = publishAvc(h.hub, 'live', 'test', { audio: true });
+  feed(stream, { fromMs: 0, toMs: 3000, gopFrames: 10, audio: true });
+  const text = (await h.get('/live/test.m3u8')).body.toString();
+  const epoch = /\/([0-9a-f]+)-\d+\.m4s/.exec(text)![1];
+  assert.match(text, new RegExp(`^#EXTM3U\n#EXT-X-VERSION:7\n#EXT-X-TARGETDURATION:2\n#EXT-X-MEDIA-SEQUENCE:\\d+\n#EXT-X-MAP:URI="test/${epoch}-init-1.mp4"\n#EXTINF`));
+  const init = await h.get(`/live/test/${epoch}-init-1.mp4`);
+  assert.equal(init.status, 200);
+  assert.equal(init.headers.get('content-type'), 'video/mp4');
+  assert.deepEqual(topBoxes(init.body).map((b) => b.type), ['ftyp', 'moov']);
+  const segment = await h.get(`/live/test/${epoch}-1.m4s`);
+  assert.equal(segment.status, 200);
+  assert.equal(segment.headers.get('content-type'), 'video/iso.segment');
+  assert.match(segment.headers.get('cache-control') ?? '', /max-age=\d+/);
+  assert.deepEqual(topBoxes(segment.body).map((b) => b.type), ['moof', 'mdat']);
+  assert.equal((await h.get(`/live/test/${epoch}-1.ts`)).status, 404);
+  assert.equal((await h.get(`/live/test/${epoch}-init-2.mp4`)).status, 404);
+  assert.equal((await h.get(`/live/test/ffffffff-init-1.mp4`)).status, 404, 'another epoch');
+  assert.equal(h.hls.stats('live', 'test')!.droppedFrames, 0);
 });

@@ -71,7 +71,7 @@ export class HlsOutput {
       const init = path.epoch === entry.hls.epoch ? entry.hls.playlist.init(path.id) : undefined;
       if (init === undefined) notFound(res, `no init section ${path.epoch}-init-${path.id} of ${path.app}/${path.name}`);
       else send(req, res, 'video/mp4', this.#segmentCacheControl, init.data);
-    } else if (path.extension !== 'm3u8') {
+    } else if (path.extension === 'ts' || path.extension === 'm4s') {
       // A .ts URL never names an fMP4 segment, nor .m4s an MPEG-TS one.
       const segment = path.epoch === entry.hls.epoch && path.extension === this.#segmentExtension ? entry.hls.playlist.segment(path.sequence) : undefined;
       if (segment === undefined) notFound(res, `no segment ${path.epoch}-${path.sequence}.${path.extension} of ${path.app}/${path.name}`);

@@ -38,7 +38,8 @@ export interface SegmentWriter {
 
 /**
  * Throws FlvError/CodecConfigError for tracks the format cannot carry: ADTS (hence MPEG-TS) cannot
- * express every AAC configuration; fMP4 here takes only AAC audio and needs the picture size from the SPS.
+ * express every AAC configuration; the fMP4 muxer takes only AAC audio, and refuses video whose
+ * picture size it cannot read or write (its constructor holds those rules).
  */
 export function checkTrack(format: SegmentFormat, track: TsVideoTrack | TsAudioTrack): void {
   if (format === 'ts') {
@@ -46,7 +47,8 @@ export function checkTrack(format: SegmentFormat, track: TsVideoTrack | TsAudioT
     return;
   }
   if (track.codec === 'mp3') throw new FlvError('unsupported-codec', 'MP3 is not muxed into fragmented MP4');
-  if (track.codec === 'hevc' && track.config.spsInfo === undefined) throw new FlvError('invalid-argument', 'HEVC configuration without a readable SPS');
+  const noRecord = new Uint8Array(0);
+  new Fmp4Muxer(track.codec === 'aac' ? { audio: { ...track, asc: noRecord } } : { video: { ...track, record: noRecord } });
 }
 
 export function createSegmentWriter(format: SegmentFormat, tracks: WriterTracks): SegmentWriter {

@@ -51,7 +51,6 @@ function sampleEntry(track: Fmp4Track): Uint8Array {
   // SampleEntry: six reserved bytes, then data_reference_index 1 (the dref's only entry).
   const entryHeader = [zeros(6), u16(1)];
   if (track.kind === 'video') {
-    if (track.width > 0xffff || track.height > 0xffff) throw new FlvError('invalid-argument', `video of ${track.width}x${track.height} does not fit a sample entry`);
     return box(
       track.codec === 'avc' ? 'avc1' : 'hvc1',
       entryHeader,

@@ -44,6 +44,7 @@ export const VIDEO_TIMESCALE = 90_000;
 export function videoTrack(options: Fmp4VideoTrackOptions): Fmp4VideoTrack {
   const sps = options.config.spsInfo;
   if (sps === undefined) throw new FlvError('invalid-argument', 'the HEVC configuration record has no readable SPS: the picture size is unknown');
+  if (sps.width > 0xffff || sps.height > 0xffff) throw new FlvError('invalid-argument', `video of ${sps.width}x${sps.height} does not fit a sample entry`);
   return { kind: 'video', id: VIDEO_TRACK_ID, codec: options.codec, record: options.record, timescale: VIDEO_TIMESCALE, width: sps.width, height: sps.height };
 }
 
