@@ -7,6 +7,7 @@ import {
   TsMuxer,
   adtsHeader,
   type Fmp4AudioSample,
+  type Fmp4AudioTrackOptions,
   type Fmp4VideoSample,
   type TsAudioTrack,
   type TsVideoTrack,
@@ -104,13 +105,12 @@ class Fmp4SegmentWriter implements SegmentWriter {
 
   constructor(tracks: WriterTracks) {
     const { video, audio } = tracks;
-    if (audio !== undefined && (audio.track.codec !== 'aac' || audio.record === null)) {
-      throw new FlvError('unsupported-codec', 'fragmented MP4 audio must be AAC with its AudioSpecificConfig');
+    let aac: Fmp4AudioTrackOptions | undefined;
+    if (audio !== undefined) {
+      if (audio.track.codec !== 'aac' || audio.record === null) throw new FlvError('unsupported-codec', 'fragmented MP4 audio must be AAC with its AudioSpecificConfig');
+      aac = { ...audio.track, asc: audio.record };
     }
-    this.#muxer = new Fmp4Muxer({
-      ...(video && { video: { ...video.track, record: video.record } }),
-      ...(audio && audio.track.codec === 'aac' && audio.record && { audio: { ...audio.track, asc: audio.record } }),
-    });
+    this.#muxer = new Fmp4Muxer({ ...(video && { video: { ...video.track, record: video.record } }), ...(aac && { audio: aac }) });
     this.init = this.#muxer.initSegment();
   }
 
