@@ -25,6 +25,7 @@ export interface ServeSettings {
   hookOnUnpublish: string;
   hookOnStop: string;
   adminToken: string;
+  hlsFormat: 'ts' | 'fmp4';
 }
 
 /** string: required text; text: optional text ('' when unset); flag: a switch. */
@@ -37,6 +38,8 @@ interface SettingSpec {
   kind: Kind;
   default: string | number | boolean;
   help: string;
+  /** The only values accepted, for settings that are a choice. */
+  choices?: readonly string[];
 }
 
 export const settingSpecs: readonly SettingSpec[] = [
@@ -55,6 +58,7 @@ export const settingSpecs: readonly SettingSpec[] = [
   { key: 'hookOnPlay', flag: 'hook-on-play', env: 'LIVELINK_HOOK_ON_PLAY', kind: 'text', default: '', help: 'URL asked before each play (non-2xx refuses)' },
   { key: 'hookOnUnpublish', flag: 'hook-on-unpublish', env: 'LIVELINK_HOOK_ON_UNPUBLISH', kind: 'text', default: '', help: 'URL told when a publish ends' },
   { key: 'hookOnStop', flag: 'hook-on-stop', env: 'LIVELINK_HOOK_ON_STOP', kind: 'text', default: '', help: 'URL told when a play ends' },
+  { key: 'hlsFormat', flag: 'hls-format', env: 'LIVELINK_HLS_FORMAT', kind: 'string', default: 'ts', choices: ['ts', 'fmp4'], help: 'HLS segments: ts (MPEG-TS) or fmp4 (CMAF)' },
   { key: 'adminToken', flag: 'admin-token', env: 'LIVELINK_ADMIN_TOKEN', kind: 'text', default: '', help: 'bearer token the admin API (/api/v1/clients, /api/v1/server) requires' },
 ];
 
@@ -132,6 +136,7 @@ function readConfigFile(path: string): Record<string, unknown> {
 function coerce(spec: SettingSpec, raw: unknown, from: string): string | number | boolean {
   if (spec.kind === 'string' || spec.kind === 'text') {
     if (typeof raw !== 'string' || (spec.kind === 'string' && raw === '')) throw new SettingsError('bad-value', `${from}: expected a ${spec.kind === 'string' ? 'non-empty ' : ''}string`);
+    if (spec.choices !== undefined && !spec.choices.includes(raw)) throw new SettingsError('bad-value', `${from}: expected one of ${spec.choices.join(', ')}, got ${JSON.stringify(raw)}`);
     return raw;
   }
   if (spec.kind === 'flag') {

@@ -7,8 +7,8 @@ import { launchBrowser, collectConsoleErrors, expectVideoPlays, saveScreenshot }
 import { makeClip, ffmpegPublish } from '../../media/test/support/peers.ts';
 import { startServe } from './support/serve-process.ts';
 
-test('the player page plays a live stream over HTTP-FLV and over HLS', async () => {
-  const serve = await startServe();
+async function playerPlays(serveArgs: string[], modes: ReadonlyArray<'flv' | 'hls'>, screenshotPrefix: string): Promise<void> {
+  const serve = await startServe(serveArgs);
   const publisher = ffmpegPublish(`rtmp://127.0.0.1:${serve.rtmpPort}/live/demo`, await makeClip({ seconds: 4, width: 640, height: 360 }));
   const browser = await launchBrowser();
   try {
@@ -18,13 +18,13 @@ test('the player page plays a live stream over HTTP-FLV and over HLS', async () 
       assert.ok(Date.now() < deadline, 'the stream went live');
       await new Promise((resolve) => setTimeout(resolve, 100));
     }
-    for (const mode of ['flv', 'hls'] as const) {
+    for (const mode of modes) {
       const page = await browser.newPage({ viewport: { width: 1100, height: 900 } });
       const errors = collectConsoleErrors(page);
       await page.goto(`${base}/play/live/demo${mode === 'hls' ? '?mode=hls' : ''}`);
       const report = await expectVideoPlays(page, { minSeconds: 4, width: 640, height: 360 });
       assert.ok(report.decodedFrames >= 4 * 20, `${mode}: ${report.decodedFrames} frames decoded in ${report.advancingSeconds.toFixed(1)} s`);
-      await saveScreenshot(page, `serve-player-${mode}`);
+      await saveScreenshot(page, `${screenshotPrefix}-${mode}`);
       assert.deepEqual(errors, [], `${mode}: console errors`);
       await page.close();
     }
@@ -37,4 +37,8 @@ test('the player page plays a live stream over HTTP-FLV and over HLS', async () 
     await publisher.stop();
     assert.equal(await serve.stop(), 0);
   }
-});
+}
+
+test('the player page plays a live stream over HTTP-FLV and over HLS', () => playerPlays([], ['flv', 'hls'], 'serve-player'));
+
+test('with --hls-format fmp4 the HLS fallback plays CMAF segments', () => playerPlays(['--hls-format', 'fmp4'], ['hls'], 'serve-player-fmp4'));

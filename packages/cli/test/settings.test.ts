@@ -50,3 +50,9 @@ test('--help documents every flag with its environment variable', () => {
   }
   assert.equal(parseServeArgs(['--help'], {}).help, true);
 });
+
+test('a setting that is a choice accepts only its values', () => {
+  assert.equal(parseServeArgs(['--hls-format', 'fmp4'], {}).settings.hlsFormat, 'fmp4');
+  assert.equal(parseServeArgs([], {}).settings.hlsFormat, 'ts');
+  assert.throws(() => parseServeArgs(['--hls-format', 'mp4'], {}), /--hls-format: expected one of ts, fmp4/);
+});
