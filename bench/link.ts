@@ -1,7 +1,7 @@
 // Link gateway benchmark, side by side with Socket.IO (websocket transport) in the same run.
-//   npx node bench/link.ts [--idle 19000] [--fan 10000] [--no-append]
+//   npx node bench/link.ts [--idle 19000] [--fan 10000] [--no-append] [--idle-only]
 // For each server: (a) idle links held and memory per link, (b) push fan-out to `--fan` links,
-// (c) echo task round trips on one core. The server runs pinned to CPU 0 and the load to CPU 1,
+// (c) echo task round trips on one core. `--idle-only` runs (a) alone and appends nothing. The server runs pinned to CPU 0 and the load to CPU 1,
 // each in its own process. Results print as a table and are appended to bench/RESULTS.md.
 
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -23,15 +23,19 @@ const FAN_MESSAGES = 20;
 const FAN_ROUNDS = 3;
 const RTT = { connections: 100, window: 8, payloadBytes: 64, warmupMs: 1_000, durationMs: 5_000 };
 const STEP_TIMEOUT_MS = 180_000;
+const IDLE_ONLY = args.includes('--idle-only');
 
 const here = (file: string) => fileURLToPath(new URL(file, import.meta.url));
 
-interface Result {
+interface IdleResult {
   label: string;
   idleLinks: number;
   openSeconds: number;
   rssPerLinkKb: number;
   heapPerLinkKb: number;
+}
+
+interface Result extends IdleResult {
   fanDeliveriesPerSec: number;
   fanDeliveriesPerCpuSec: number;
   fanP50: number;
@@ -107,7 +111,9 @@ class Peer<C, R extends { type: string }> {
 const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-async function measure(label: string, serverKind: 'gateway' | 'socketio', loadKind: LoadKind, run: number): Promise<Result> {
+async function measure(label: string, serverKind: 'gateway' | 'socketio', loadKind: LoadKind, run: number, idleOnly: true): Promise<IdleResult>;
+async function measure(label: string, serverKind: 'gateway' | 'socketio', loadKind: LoadKind, run: number, idleOnly: false): Promise<Result>;
+async function measure(label: string, serverKind: 'gateway' | 'socketio', loadKind: LoadKind, run: number, idleOnly: boolean): Promise<IdleResult | Result> {
   process.stdout.write(`\n${label}: `);
   const server = new Peer<ServerCommand, ServerReply>(0, 'link-server.ts', [serverKind]);
   const load = new Peer<LoadCommand, LoadReply>(1, 'link-load.ts', []);
@@ -123,6 +129,17 @@ async function measure(label: string, serverKind: 'gateway' | 'socketio', loadKi
     await sleep(1_000);
     const held = await server.ask({ type: 'memory' }, 'memory');
     if (held.connections !== IDLE) throw new Error(`server holds ${held.connections} links, expected ${IDLE}`);
+    const idle: IdleResult = {
+      label,
+      idleLinks: held.connections,
+      openSeconds: opened.ms / 1000,
+      rssPerLinkKb: (held.rss - base.rss) / IDLE / 1024,
+      heapPerLinkKb: (held.heapUsed - base.heapUsed) / IDLE / 1024,
+    };
+    if (idleOnly) {
+      await load.ask({ type: 'close' }, 'closed');
+      return idle;
+    }
 
     // (b) fan-out: a burst of FAN_MESSAGES pushes to the group of FAN links.
     const rounds: { rate: number; perCpuSecond: number; p50: number; p99: number }[] = [];
@@ -155,11 +172,7 @@ async function measure(label: string, serverKind: 'gateway' | 'socketio', loadKi
     const best = median(rounds.map((r) => r.rate));
 
     return {
-      label,
-      idleLinks: held.connections,
-      openSeconds: opened.ms / 1000,
-      rssPerLinkKb: (held.rss - base.rss) / IDLE / 1024,
-      heapPerLinkKb: (held.heapUsed - base.heapUsed) / IDLE / 1024,
+      ...idle,
       fanDeliveriesPerSec: best,
       fanDeliveriesPerCpuSec: median(rounds.map((r) => r.perCpuSecond)),
       fanP50: median(rounds.map((r) => r.p50)),
@@ -177,15 +190,32 @@ async function measure(label: string, serverKind: 'gateway' | 'socketio', loadKi
   }
 }
 
+const fmt = (n: number, digits = 0) => n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
+
+if (IDLE_ONLY) {
+  const idle = [
+    await measure('gateway TCP', 'gateway', 'tcp', 10, true),
+    await measure('gateway WebSocket', 'gateway', 'ws', 11, true),
+    await measure('Socket.IO (websocket)', 'socketio', 'socketio', 12, true),
+  ];
+  process.stdout.write('\n\n');
+  const sio = idle[2];
+  for (const r of idle) {
+    console.log(
+      `${r.label}: ${fmt(r.idleLinks)} links, RSS ${fmt(r.rssPerLinkKb, 2)} KB/link (${fmt(r.rssPerLinkKb / sio.rssPerLinkKb, 3)}x Socket.IO), heap ${fmt(r.heapPerLinkKb, 2)} KB/link`,
+    );
+  }
+  process.exit(0);
+}
+
 const results = [
-  await measure('gateway TCP', 'gateway', 'tcp', 10),
-  await measure('gateway WebSocket', 'gateway', 'ws', 11),
-  await measure('Socket.IO (websocket)', 'socketio', 'socketio', 12),
+  await measure('gateway TCP', 'gateway', 'tcp', 10, false),
+  await measure('gateway WebSocket', 'gateway', 'ws', 11, false),
+  await measure('Socket.IO (websocket)', 'socketio', 'socketio', 12, false),
 ];
 process.stdout.write('\n\n');
 
 const [tcp, ws, sio] = results;
-const fmt = (n: number, digits = 0) => n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
 const rows: [string, (r: Result) => string][] = [
   ['idle links held (one process)', (r) => fmt(r.idleLinks)],
   ['time to open them (s)', (r) => fmt(r.openSeconds, 1)],
