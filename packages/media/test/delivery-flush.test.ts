@@ -1,0 +1,106 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { setImmediate as nextTurn } from 'node:timers/promises';
+import { BatchedWriter, writableSink, type ByteSink } from '../src/delivery/batched-writer.ts';
+import { FlushScheduler } from '../src/delivery/flush-scheduler.ts';
+
+/** Records every batch as the list of its chunks' first bytes (copied: the array is only lent). */
+function recordingSink(onBatch: () => void = () => {}) {
+  const batches: number[][] = [];
+  const sink: ByteSink = {
+    writeBatch(chunks) {
+      batches.push(chunks.map((chunk) => chunk[0]));
+      onBatch();
+    },
+    backlogBytes: 0,
+  };
+  return { sink, batches };
+}
+
+const chunk = (tag: number) => Buffer.from([tag, 0, 0]);
+
+test('what is written in one turn leaves after the turn, as one batch, in order', async () => {
+  const scheduler = new FlushScheduler(0);
+  const { sink, batches } = recordingSink();
+  const writer = new BatchedWriter(sink, scheduler);
+  writer.write(chunk(1));
+  writer.write(chunk(2));
+  writer.write(chunk(3));
+  assert.equal(writer.pendingBytes, 9);
+  assert.deepEqual(batches, []);
+  await nextTurn();
+  assert.deepEqual(batches, [[1, 2, 3]]);
+  assert.equal(writer.pendingBytes, 0);
+});
+
+test('each batch carries only its own chunks', async () => {
+  const scheduler = new FlushScheduler(0);
+  const { sink, batches } = recordingSink();
+  const writer = new BatchedWriter(sink, scheduler);
+  for (let turn = 0; turn < 4; turn++) {
+    for (let i = 0; i <= turn; i++) writer.write(chunk(turn * 10 + i));
+    await nextTurn();
+  }
+  assert.deepEqual(batches, [[0], [10, 11], [20, 21, 22], [30, 31, 32, 33]]);
+});
+
+test('a writer scheduled while a flush runs goes out on the next run, once', async () => {
+  const scheduler = new FlushScheduler(0);
+  const late = recordingSink();
+  const lateWriter = new BatchedWriter(late.sink, scheduler);
+  let wrote = false;
+  const early = recordingSink(() => {
+    // e.g. a socket error handler that answers on another connection, synchronously
+    if (!wrote) lateWriter.write(chunk(9));
+    wrote = true;
+  });
+  const earlyWriter = new BatchedWriter(early.sink, scheduler);
+  earlyWriter.write(chunk(1));
+  await nextTurn();
+  assert.deepEqual(early.batches, [[1]]);
+  assert.deepEqual(late.batches, []);
+  await nextTurn();
+  assert.deepEqual(late.batches, [[9]]);
+  await nextTurn();
+  assert.deepEqual(late.batches, [[9]]);
+  assert.deepEqual(early.batches, [[1]]);
+});
+
+test('close drops what is pending and ignores later writes', async () => {
+  const scheduler = new FlushScheduler(0);
+  const { sink, batches } = recordingSink();
+  const writer = new BatchedWriter(sink, scheduler);
+  writer.write(chunk(1));
+  writer.close();
+  writer.write(chunk(2));
+  await nextTurn();
+  assert.deepEqual(batches, []);
+  assert.equal(writer.pendingBytes, 0);
+});
+
+test('a merge window holds writes until it ends', async () => {
+  const scheduler = new FlushScheduler(30);
+  const { sink, batches } = recordingSink();
+  const writer = new BatchedWriter(sink, scheduler);
+  writer.write(chunk(1));
+  await nextTurn();
+  writer.write(chunk(2));
+  assert.deepEqual(batches, []);
+  await new Promise((resolve) => setTimeout(resolve, 60));
+  assert.deepEqual(batches, [[1, 2]]);
+});
+
+test('the socket sink writes a single buffer as is and a batch corked, as one writev', () => {
+  const calls: string[] = [];
+  const writable = {
+    cork: () => calls.push('cork'),
+    uncork: () => calls.push('uncork'),
+    write: (bytes: Buffer) => calls.push(`write ${bytes[0]}`) > 0,
+    writableLength: 7,
+  };
+  const sink = writableSink(writable);
+  sink.writeBatch([chunk(1)]);
+  sink.writeBatch([chunk(2), chunk(3)]);
+  assert.deepEqual(calls, ['write 1', 'cork', 'write 2', 'write 3', 'uncork']);
+  assert.equal(sink.backlogBytes, 7);
+});
