@@ -2,7 +2,7 @@
 // FLV subscribers, listed with the other clients (and kickable) while they watch.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { WebSocket } from 'ws';
-import type { RtmpConnectionContext } from '../rtmp/rtmp-connection.ts';
+import type { MediaContext } from '../media-context.ts';
 import { BatchedWriter, writableSink, type ByteSink } from '../delivery/batched-writer.ts';
 import { PlayerQueue } from '../delivery/player-queue.ts';
 import type { Client, ClientStats } from '../metrics/client-registry.ts';
@@ -12,10 +12,10 @@ import type { MediaPath } from './paths.ts';
 export const CORS = { 'access-control-allow-origin': '*' };
 
 export class FlvEndpoint {
-  readonly #context: RtmpConnectionContext;
+  readonly #context: MediaContext;
   #nextId = 1;
 
-  constructor(context: RtmpConnectionContext) {
+  constructor(context: MediaContext) {
     this.#context = context;
   }
 

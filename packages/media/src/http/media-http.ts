@@ -4,7 +4,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer } from 'ws';
-import type { RtmpConnectionContext } from '../rtmp/rtmp-connection.ts';
+import type { MediaContext } from '../media-context.ts';
 import type { HlsOutput } from '../hls/hls-output.ts';
 import { matchHlsPath, type HlsPath } from '../hls/paths.ts';
 import { parseMediaPath } from './paths.ts';
@@ -14,14 +14,14 @@ import { FlvEndpoint, CORS } from './flv-endpoint.ts';
 import { DecisionCache } from '../auth/decision-cache.ts';
 
 export class MediaHttp {
-  readonly #context: RtmpConnectionContext;
+  readonly #context: MediaContext;
   readonly #hls: HlsOutput;
   readonly #flv: FlvEndpoint;
   readonly #webSockets = new WebSocketServer({ noServer: true, perMessageDeflate: false });
   /** A viewer's HLS player asks for the playlist every few seconds: authorise it once a while, not each time. */
   readonly #hlsDecisions = new DecisionCache(30_000, 10_000);
 
-  constructor(context: RtmpConnectionContext, hls: HlsOutput) {
+  constructor(context: MediaContext, hls: HlsOutput) {
     this.#context = context;
     this.#hls = hls;
     this.#flv = new FlvEndpoint(context);

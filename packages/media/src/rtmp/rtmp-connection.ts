@@ -10,21 +10,12 @@ import type { FrameKind } from '../hub/frame.ts';
 import type { MediaServerConfig } from '../config.ts';
 import type { MediaLog } from '../log.ts';
 import { BatchedWriter, writableSink } from '../delivery/batched-writer.ts';
-import type { FlushScheduler } from '../delivery/flush-scheduler.ts';
 import { PlayerQueue } from '../delivery/player-queue.ts';
 import { RtmpPlayer } from './rtmp-player.ts';
-import type { Authorizer } from '../auth/authorizer.ts';
 import type { Client, ClientRegistry, ClientStats, ClientStream } from '../metrics/client-registry.ts';
+import type { MediaContext } from '../media-context.ts';
+import type { Authorizer } from '../auth/authorizer.ts';
 
-/** What a connection needs from the server around it. */
-export interface RtmpConnectionContext {
-  hub: StreamHub;
-  scheduler: FlushScheduler;
-  config: MediaServerConfig;
-  log: MediaLog;
-  authorizer: Authorizer;
-  clients: ClientRegistry;
-}
 
 const kindOf: Partial<Record<number, FrameKind>> = {
   [MessageType.Audio]: 'audio',
@@ -68,7 +59,7 @@ export class RtmpConnection implements Client {
   #pingOutstanding = false;
   #connected = false;
 
-  constructor(id: string, socket: Socket, context: RtmpConnectionContext, onClosed: (connection: RtmpConnection) => void) {
+  constructor(id: string, socket: Socket, context: MediaContext, onClosed: (connection: RtmpConnection) => void) {
     const { hub, scheduler, config, log } = context;
     this.id = id;
     this.socket = socket;

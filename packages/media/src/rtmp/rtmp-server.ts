@@ -3,7 +3,8 @@
 import { createServer, type Server, type AddressInfo } from 'node:net';
 import type { MediaServerConfig } from '../config.ts';
 import type { MediaLog } from '../log.ts';
-import { RtmpConnection, type RtmpConnectionContext } from './rtmp-connection.ts';
+import { RtmpConnection } from './rtmp-connection.ts';
+import type { MediaContext } from '../media-context.ts';
 
 export class RtmpServer {
   readonly connections = new Map<string, RtmpConnection>();
@@ -13,7 +14,7 @@ export class RtmpServer {
   #nextId = 1;
   #sweepTimer: NodeJS.Timeout | undefined;
 
-  constructor(context: RtmpConnectionContext) {
+  constructor(context: MediaContext) {
     const config = context.config;
     this.#config = config;
     this.#log = context.log;
