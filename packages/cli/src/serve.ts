@@ -10,7 +10,7 @@ import { createLogger } from '@livelink/xlog';
 import { loadWebApp } from '@livelink/web';
 import { webRoute } from './web-route.ts';
 import { createGateway } from '@livelink/gateway';
-import { registerLinkServices } from './link-services.ts';
+import { registerLinkServices, LinkServiceCmdids } from './link-services.ts';
 
 /** A part of the platform that answers some HTTP paths; false means "not mine". */
 interface HttpRoute {
@@ -32,7 +32,14 @@ export async function runServe(argv: string[]): Promise<number> {
     process.stderr.write(`livelink serve: ${error.message}\n`);
     return 2;
   }
-  const platform = await startPlatform(settings);
+  let platform: RunningPlatform;
+  try {
+    platform = await startPlatform(settings);
+  } catch (error) {
+    // A taken port or an unusable data directory: say which, without a stack trace.
+    process.stderr.write(`livelink serve: cannot start: ${(error as Error).message}\n`);
+    return 1;
+  }
   const { rtmpPort, httpPort, linkPort } = platform.ports;
   const shown = settings.host === '0.0.0.0' || settings.host === '::' ? '127.0.0.1' : settings.host;
   process.stdout.write(
@@ -85,7 +92,7 @@ export async function startPlatform(settings: ServeSettings): Promise<RunningPla
     },
   });
   const gateway = createGateway({
-    shortLinkRoutes: { '/link/echo': 1 },
+    shortLinkRoutes: { '/link/echo': LinkServiceCmdids.echo },
     log: (level, message, fields) => log[level]('gateway', message, fields),
   });
   registerLinkServices(gateway);
