@@ -58,6 +58,8 @@ export class RtmpConnection implements Client {
   #receivedSinceCheck = true;
   #pingOutstanding = false;
   #connected = false;
+  /** Closes a connection that has not sent connect in time; cleared at connect so 1000 players hold no timers. */
+  #connectDeadline: NodeJS.Timeout | null;
 
   constructor(id: string, socket: Socket, context: MediaContext, onClosed: (connection: RtmpConnection) => void) {
     const { hub, scheduler, config, log } = context;
@@ -79,6 +81,7 @@ export class RtmpConnection implements Client {
       onConnect: (info) => {
         this.#app = info.app;
         this.#connected = true;
+        this.#clearConnectDeadline();
       },
       onPublish: (request) => void this.#startPublish(request.streamId, request.name, request.query),
       onMedia: (streamId, message) => this.#ingest(streamId, message),
@@ -95,6 +98,8 @@ export class RtmpConnection implements Client {
     socket.on('data', (bytes: Buffer) => this.#receive(bytes));
     socket.on('error', (error) => this.close(`socket error: ${error.message}`));
     socket.on('close', () => this.close('peer closed'));
+    this.#connectDeadline = setTimeout(() => this.close('handshake/connect timeout'), config.rtmp.handshakeTimeoutMs);
+    this.#connectDeadline.unref();
     this.#clients.add(this);
   }
 
@@ -153,6 +158,7 @@ export class RtmpConnection implements Client {
   close(reason: string): void {
     if (this.#closed) return;
     this.#closed = true;
+    this.#clearConnectDeadline();
     for (const streamId of [...this.#publishing.keys()]) this.#stopPublish(streamId);
     for (const streamId of [...this.#playing.keys()]) this.#stopPlay(streamId);
     this.#writer.flush();
@@ -161,6 +167,12 @@ export class RtmpConnection implements Client {
     this.#clients.remove(this);
     this.#log.info('rtmp', 'connection closed', { id: this.id, remote: this.remoteAddress, reason });
     this.#onClosed(this);
+  }
+
+  #clearConnectDeadline(): void {
+    if (this.#connectDeadline === null) return;
+    clearTimeout(this.#connectDeadline);
+    this.#connectDeadline = null;
   }
 
   #receive(bytes: Buffer): void {

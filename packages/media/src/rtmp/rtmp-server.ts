@@ -1,5 +1,5 @@
-// Accepts RTMP connections and keeps them honest: a handshake deadline, and one periodic
-// liveness sweep for all connections (each pings itself when silent, closes when dead).
+// Accepts RTMP connections and keeps them honest: one periodic liveness sweep for all
+// connections (each pings itself when silent, closes when dead, and keeps its own handshake deadline).
 import { createServer, type Server, type AddressInfo } from 'node:net';
 import type { MediaServerConfig } from '../config.ts';
 import type { MediaLog } from '../log.ts';
@@ -20,13 +20,7 @@ export class RtmpServer {
     this.#log = context.log;
     this.#server = createServer((socket) => {
       const id = `rtmp-${this.#nextId++}`;
-      const connection = new RtmpConnection(id, socket, context, (closed) => this.connections.delete(closed.id));
-      this.connections.set(id, connection);
-      const handshakeTimer = setTimeout(() => {
-        if (!connection.connected) connection.close('handshake/connect timeout');
-      }, config.rtmp.handshakeTimeoutMs);
-      handshakeTimer.unref();
-      socket.once('close', () => clearTimeout(handshakeTimer));
+      this.connections.set(id, new RtmpConnection(id, socket, context, (closed) => this.connections.delete(closed.id)));
     });
   }
 
