@@ -66,6 +66,43 @@ test('a writer scheduled while a flush runs goes out on the next run, once', asy
   assert.deepEqual(early.batches, [[1]]);
 });
 
+test('steady flushing lends the sink the same two arrays over and over, emptied after each batch', async () => {
+  const scheduler = new FlushScheduler(0);
+  const lent: Buffer[][] = [];
+  const sink: ByteSink = { writeBatch: (chunks) => void lent.push(chunks), backlogBytes: 0 };
+  const writer = new BatchedWriter(sink, scheduler);
+  for (let turn = 0; turn < 6; turn++) {
+    writer.write(chunk(turn));
+    writer.write(chunk(turn));
+    await nextTurn();
+    assert.equal(lent[turn].length, 0, `batch ${turn} is emptied once the sink returns`);
+  }
+  assert.equal(new Set(lent).size, 2);
+});
+
+test('a flush from inside the sink never refills the array being written', async () => {
+  const scheduler = new FlushScheduler(0);
+  const batches: number[][] = [];
+  const sink: ByteSink = {
+    writeBatch(chunks) {
+      batches.push(chunks.map((c) => c[0]));
+      // e.g. an error handler that answers on the same connection and flushes it, then writes again
+      if (batches.length === 1) {
+        writer.write(chunk(2));
+        writer.flush();
+      } else if (batches.length === 2) {
+        writer.write(chunk(3));
+      }
+    },
+    backlogBytes: 0,
+  };
+  const writer = new BatchedWriter(sink, scheduler);
+  writer.write(chunk(1));
+  await nextTurn();
+  await nextTurn();
+  assert.deepEqual(batches, [[1], [2], [3]]);
+});
+
 test('close drops what is pending and ignores later writes', async () => {
   const scheduler = new FlushScheduler(0);
   const { sink, batches } = recordingSink();
