@@ -141,3 +141,19 @@ test('the socket sink writes a single buffer as is and a batch corked, as one wr
   assert.deepEqual(calls, ['write 1', 'cork', 'write 2', 'write 3', 'uncork']);
   assert.equal(sink.backlogBytes, 7);
 });
+
+test('each run flushes only what was scheduled since the last one', async () => {
+  const scheduler = new FlushScheduler(0);
+  const flushed: string[] = [];
+  const target = (name: string) => ({ flush: () => void flushed.push(name) });
+  const [a, b, c] = [target('a'), target('b'), target('c')];
+  scheduler.schedule(a);
+  scheduler.schedule(b);
+  await nextTurn();
+  scheduler.schedule(c);
+  await nextTurn();
+  await nextTurn();
+  scheduler.schedule(a);
+  await nextTurn();
+  assert.deepEqual(flushed, ['a', 'b', 'c', 'a']);
+});

@@ -10,12 +10,17 @@ export interface Flushable {
 export class FlushScheduler {
   readonly #mergeWindowMs: number;
   #dirty: Flushable[] = [];
+  /** Last run's list, emptied: a fresh list per run grew (and reallocated) to one slot per player every turn. */
+  #spare: Flushable[] = [];
   #scheduled = false;
   readonly #run = (): void => {
     this.#scheduled = false;
     const dirty = this.#dirty;
-    this.#dirty = [];
+    this.#dirty = this.#spare;
     for (const target of dirty) target.flush();
+    // pop() keeps the capacity; the next run cannot start before this one returns, so nothing else holds `dirty`.
+    while (dirty.length > 0) dirty.pop();
+    this.#spare = dirty;
   };
 
   constructor(mergeWindowMs: number) {
