@@ -15,6 +15,17 @@ const exOpusCoded = concat(hex('91'), ascii('Opus'), hex('fc ff fe'));
 const exModExAac = concat(hex('97 02 0003e8 01'), ascii('mp4a'), hex('21 00'));
 const exMultitrackStart = concat(hex('95 10'), ascii('Opus'), hex('00 000013'), OPUS_HEAD);
 
+/** The typed error code a header parse fails with, or 'parsed'. */
+function code(bytes: Uint8Array): string {
+  try {
+    parseAudioTagHeader(bytes);
+    return 'parsed';
+  } catch (error) {
+    assert.ok(error instanceof FlvError);
+    return error.code;
+  }
+}
+
 test('legacy AAC sequence header and raw frame', () => {
   assert.deepEqual(parseAudioTagHeader(aacSequenceHeader), {
     isEnhanced: false, codec: 'aac', packetType: 'sequence-start', dataOffset: 2, soundRate: 44100, soundSize: 16, channels: 2,
@@ -42,15 +53,6 @@ test('legacy non-AAC formats carry data right after the one header byte', () => 
 });
 
 test('legacy errors are typed, and the empty silence message is distinguishable', () => {
-  const code = (bytes: Uint8Array) => {
-    try {
-      parseAudioTagHeader(bytes);
-      return 'parsed';
-    } catch (error) {
-      assert.ok(error instanceof FlvError);
-      return error.code;
-    }
-  };
   assert.equal(code(new Uint8Array(0)), 'empty-payload');
   assert.equal(code(hex('c0 00')), 'unsupported-codec');
   assert.equal(code(hex('d0 00')), 'unsupported-codec');
@@ -84,15 +86,6 @@ test('E-RTMP audio ModEx and multitrack', () => {
 });
 
 test('E-RTMP audio: unknown FourCC, reserved packet type and multitrack-in-multitrack are typed errors', () => {
-  const code = (bytes: Uint8Array) => {
-    try {
-      parseAudioTagHeader(bytes);
-      return 'parsed';
-    } catch (error) {
-      assert.ok(error instanceof FlvError);
-      return error.code;
-    }
-  };
   assert.equal(code(concat(hex('91'), ascii('vorb'))), 'unsupported-codec');
   assert.equal(code(concat(hex('93'), ascii('Opus'))), 'unsupported-packet-type');
   assert.equal(code(concat(hex('95 05'), ascii('Opus'))), 'unsupported-packet-type');
