@@ -127,6 +127,61 @@ test('a merge window holds writes until it ends', async () => {
   assert.deepEqual(batches, [[1, 2]]);
 });
 
+test('in a merge window, writers spread over its phases and each waits at most one window', async () => {
+  const windowMs = 80; // 8 phases of 10 ms
+  const scheduler = new FlushScheduler(windowMs);
+  const flushedAt: number[][] = [];
+  const writers = Array.from({ length: 16 }, (_, i) => {
+    flushedAt.push([]);
+    const sink: ByteSink = { writeBatch: () => void flushedAt[i].push(performance.now()), backlogBytes: 0 };
+    return new BatchedWriter(sink, scheduler);
+  });
+  const writtenAt = performance.now();
+  for (const writer of writers) writer.write(chunk(1));
+  await new Promise((resolve) => setTimeout(resolve, windowMs + 40));
+  const waits = flushedAt.map((times) => {
+    assert.equal(times.length, 1, 'one batch per writer');
+    return times[0] - writtenAt;
+  });
+  // Same frame, same moment, yet not one burst: the writers leave in 8 groups spread over the window.
+  const groups = new Set(waits.map((wait) => Math.round(wait / 10)));
+  assert.ok(groups.size >= 6, `flushes spread over the window, got waits ${waits.map((w) => w.toFixed(1)).join(', ')}`);
+  // Timers may run late on a loaded machine; the cadence itself never adds up past one window.
+  assert.ok(Math.max(...waits) <= windowMs + 25, `longest wait ${Math.max(...waits).toFixed(1)} ms`);
+});
+
+test('a writer writing steadily in a merge window flushes once per window, not per write', async () => {
+  const scheduler = new FlushScheduler(40);
+  const { sink, batches } = recordingSink();
+  const writer = new BatchedWriter(sink, scheduler);
+  const startedAt = performance.now();
+  for (let i = 0; i < 24; i++) {
+    writer.write(chunk(i));
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+  await new Promise((resolve) => setTimeout(resolve, 60));
+  const elapsed = performance.now() - startedAt;
+  assert.deepEqual(batches.flat(), Array.from({ length: 24 }, (_, i) => i), 'every chunk, in order');
+  assert.ok(batches.length <= Math.ceil(elapsed / 40) + 1, `${batches.length} batches in ${elapsed.toFixed(0)} ms`);
+  assert.ok(batches.length >= 2, 'the window ends; writes are not held forever');
+});
+
+test('writeNow leaves at the end of the turn, taking the merge window\'s pending writes along in order', async () => {
+  const scheduler = new FlushScheduler(200);
+  const { sink, batches } = recordingSink();
+  const writer = new BatchedWriter(sink, scheduler);
+  writer.write(chunk(1));
+  writer.writeNow(chunk(2));
+  writer.write(chunk(3));
+  await nextTurn();
+  assert.deepEqual(batches, [[1, 2, 3]]);
+  writer.write(chunk(4));
+  await nextTurn();
+  assert.deepEqual(batches, [[1, 2, 3]], 'plain writes wait for the window again');
+  await new Promise((resolve) => setTimeout(resolve, 230));
+  assert.deepEqual(batches, [[1, 2, 3], [4]]);
+});
+
 test('the socket sink writes a single buffer as is and a batch corked, as one writev', () => {
   const calls: string[] = [];
   const writable = {
@@ -147,13 +202,13 @@ test('each run flushes only what was scheduled since the last one', async () => 
   const flushed: string[] = [];
   const target = (name: string) => ({ flush: () => void flushed.push(name) });
   const [a, b, c] = [target('a'), target('b'), target('c')];
-  scheduler.schedule(a);
-  scheduler.schedule(b);
+  scheduler.schedule(a, 0);
+  scheduler.scheduleNow(b);
   await nextTurn();
-  scheduler.schedule(c);
+  scheduler.schedule(c, 3);
   await nextTurn();
   await nextTurn();
-  scheduler.schedule(a);
+  scheduler.schedule(a, 0);
   await nextTurn();
   assert.deepEqual(flushed, ['a', 'b', 'c', 'a']);
 });

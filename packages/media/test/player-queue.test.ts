@@ -58,3 +58,21 @@ test('a stalled reader skips to keyframes past the drop limit and is cut past th
   const backlog = sink.backlogBytes;
   assert.ok(backlog <= 5000 + 1000, `backlog stays bounded: ${backlog}`);
 });
+
+test('in throughput mode a starting player gets its first picture at the end of the turn, live frames within the window', async () => {
+  const sink = stalledSink();
+  const writer = new BatchedWriter(sink, new FlushScheduler(150));
+  const queue = new PlayerQueue(writer, { dropBytes: 1 << 20, disconnectBytes: 1 << 22, skipTimeoutMs: 10_000 }, () => assert.fail('no overflow'));
+  const offer = (f: HubFrame) => queue.offer(f, f.payload);
+  // What the hub hands a new player in one turn: sequence header, then the cached GOP.
+  offer(frame('video', true, 20, true));
+  offer(frame('video', true, 30));
+  offer(frame('video', false, 40));
+  await new Promise((resolve) => setImmediate(resolve));
+  assert.deepEqual(sink.written.map((b) => b.byteLength), [20, 30, 40]);
+  offer(frame('video', false, 50)); // live
+  await new Promise((resolve) => setImmediate(resolve));
+  assert.equal(sink.written.length, 3, 'a live frame waits for the merge window');
+  await new Promise((resolve) => setTimeout(resolve, 180));
+  assert.deepEqual(sink.written.map((b) => b.byteLength), [20, 30, 40, 50]);
+});

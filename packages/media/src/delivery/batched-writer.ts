@@ -1,6 +1,7 @@
-// Gathers the buffers bound for one connection during a turn and hands them to the
-// connection in one go. Buffers are never copied: the same shared frame encodings go out
-// to every player.
+// Gathers the buffers bound for one connection during a turn (or a merge window) and hands
+// them to the connection in one go. Buffers are never copied: the same shared frame encodings
+// go out to every player. What a peer waits on (command replies, the start of playback) is
+// written with writeNow and leaves at the end of the turn even in throughput mode.
 import type { FlushScheduler, Flushable } from './flush-scheduler.ts';
 
 /** The connection end of a player: a TCP socket, an HTTP response, a WebSocket. */
@@ -17,6 +18,7 @@ export interface ByteSink {
 export class BatchedWriter implements Flushable {
   readonly #sink: ByteSink;
   readonly #scheduler: FlushScheduler;
+  readonly #phase: number;
   #batch: Buffer[] = [];
   /**
    * The array lent to the sink last time, emptied for the next batch: with a fresh array per flush, 1000
@@ -25,11 +27,14 @@ export class BatchedWriter implements Flushable {
    */
   #spare: Buffer[] | null = [];
   #batchBytes = 0;
+  /** The batch leaves at the end of this turn, whatever the merge window. */
+  #urgent = false;
   #closed = false;
 
   constructor(sink: ByteSink, scheduler: FlushScheduler) {
     this.#sink = sink;
     this.#scheduler = scheduler;
+    this.#phase = scheduler.assignPhase();
   }
 
   /** Everything not yet on its way to the kernel: our batch plus the transport's own buffer. */
@@ -37,14 +42,28 @@ export class BatchedWriter implements Flushable {
     return this.#batchBytes + this.#sink.backlogBytes;
   }
 
+  /** Queues a chunk to leave within the merge window (at the end of the turn without one). */
   write(chunk: Buffer): void {
     if (this.#closed) return;
-    if (this.#batch.length === 0) this.#scheduler.schedule(this);
+    // A batch emptied early by writeNow may leave a stale entry in the window; its flush finds nothing to do.
+    if (this.#batch.length === 0 && !this.#urgent) this.#scheduler.schedule(this, this.#phase);
+    this.#batch.push(chunk);
+    this.#batchBytes += chunk.byteLength;
+  }
+
+  /** Queues a chunk to leave at the end of this turn, with everything queued before it. */
+  writeNow(chunk: Buffer): void {
+    if (this.#closed) return;
+    if (!this.#urgent) {
+      this.#urgent = true;
+      this.#scheduler.scheduleNow(this);
+    }
     this.#batch.push(chunk);
     this.#batchBytes += chunk.byteLength;
   }
 
   flush(): void {
+    this.#urgent = false;
     if (this.#batch.length === 0 || this.#closed) return;
     const batch = this.#batch;
     this.#batch = this.#spare ?? [];

@@ -61,7 +61,8 @@ export class PlayerQueue {
       return;
     }
     if (frame.isSequenceHeader || frame.kind === 'data') {
-      this.#send(bytes);
+      // Rare, and what a starting player waits on: never held back by a merge window.
+      this.#send(bytes, true);
       return;
     }
     if (this.#state === 'flowing' && pending > this.#limits.dropBytes) {
@@ -72,23 +73,29 @@ export class PlayerQueue {
       this.#onOverflow(`slow reader: could not catch up for ${this.#limits.skipTimeoutMs} ms`);
       return;
     }
+    let starting = false;
     if (this.#state !== 'flowing') {
       const drained = this.#state === 'awaiting-keyframe' || pending <= this.#limits.dropBytes / 2;
       if (!(frame.isKeyframe && drained)) {
         if (this.#state === 'skipping') this.#droppedFrames++;
         return;
       }
+      starting = this.#state === 'awaiting-keyframe';
       this.#state = 'flowing';
     }
     if (frame.kind === 'video' && !this.#videoStarted) {
       if (!frame.isKeyframe) return;
       this.#videoStarted = true;
+      starting = true;
     }
-    this.#send(bytes);
+    // The first picture leaves at once (with the cached GOP offered in the same turn): first-frame
+    // time does not pay the merge window.
+    this.#send(bytes, starting);
   }
 
-  #send(bytes: Buffer): void {
+  #send(bytes: Buffer, now: boolean): void {
     this.#bytesSent += bytes.byteLength;
-    this.#writer.write(bytes);
+    if (now) this.#writer.writeNow(bytes);
+    else this.#writer.write(bytes);
   }
 }

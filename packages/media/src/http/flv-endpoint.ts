@@ -92,7 +92,7 @@ export class FlvEndpoint {
       clients.countSlowDisconnect();
       finish(reason, false);
     });
-    const player = new FlvPlayer(id, protocol, queue, (header) => writer.write(header), (reason, graceful) => finish(reason, graceful));
+    const player = new FlvPlayer(id, protocol, queue, (header) => writer.writeNow(header), (reason, graceful) => finish(reason, graceful));
     const stream = hub.subscribe(media.app, media.name, player);
     const client: Client = {
       id,

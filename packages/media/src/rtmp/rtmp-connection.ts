@@ -77,7 +77,8 @@ export class RtmpConnection implements Client {
       outChunkSize: config.rtmp.outChunkSize,
       windowAckSize: config.rtmp.windowAckSize,
       maxMessageBytes: config.rtmp.maxMessageBytes,
-      send: (bytes) => this.#writer.write(bytes),
+      // Protocol replies (connect, play, acks, pings) are what the peer waits on: never held by a merge window.
+      send: (bytes) => this.#writer.writeNow(bytes),
       onConnect: (info) => {
         this.#app = info.app;
         this.#connected = true;
