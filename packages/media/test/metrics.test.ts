@@ -13,7 +13,19 @@ test('the media snapshot renders as this exact exposition text', () => {
     bytesOut: { rtmp: 1, flv: 2_000_000_000_000, ws: 0, hls: 5 },
     droppedFrames: 17,
     playersDisconnectedSlow: 2,
-    process: { residentMemoryBytes: 52_428_800, cpuSecondsTotal: 12.5, startTimeSeconds: 1_735_689_600.25, uptimeSeconds: 3600.5 },
+    process: {
+      residentMemoryBytes: 52_428_800,
+      cpuSecondsTotal: 12.5,
+      startTimeSeconds: 1_735_689_600.25,
+      uptimeSeconds: 3600.5,
+      heapTotalBytes: 20_000_000,
+      heapUsedBytes: 15_000_000,
+      externalBytes: 3_000_000,
+      heapSpaces: [
+        { space: 'new', totalBytes: 1_048_576, usedBytes: 500_000 },
+        { space: 'old', totalBytes: 16_000_000, usedBytes: 12_000_000 },
+      ],
+    },
   };
   assert.equal(
     renderMediaMetrics(snapshot),
@@ -53,6 +65,23 @@ process_cpu_seconds_total 12.5
 # HELP process_start_time_seconds Start time of the process since unix epoch in seconds.
 # TYPE process_start_time_seconds gauge
 process_start_time_seconds 1735689600.25
+# HELP nodejs_heap_size_total_bytes V8 heap size in bytes.
+# TYPE nodejs_heap_size_total_bytes gauge
+nodejs_heap_size_total_bytes 20000000
+# HELP nodejs_heap_size_used_bytes V8 heap used in bytes.
+# TYPE nodejs_heap_size_used_bytes gauge
+nodejs_heap_size_used_bytes 15000000
+# HELP nodejs_external_memory_bytes Memory of C++ objects bound to JS objects (Buffers included) in bytes.
+# TYPE nodejs_external_memory_bytes gauge
+nodejs_external_memory_bytes 3000000
+# HELP nodejs_heap_space_size_total_bytes V8 heap space size in bytes, by space.
+# TYPE nodejs_heap_space_size_total_bytes gauge
+nodejs_heap_space_size_total_bytes{space="new"} 1048576
+nodejs_heap_space_size_total_bytes{space="old"} 16000000
+# HELP nodejs_heap_space_size_used_bytes V8 heap space used in bytes, by space.
+# TYPE nodejs_heap_space_size_used_bytes gauge
+nodejs_heap_space_size_used_bytes{space="new"} 500000
+nodejs_heap_space_size_used_bytes{space="old"} 12000000
 # HELP livelink_uptime_seconds Seconds since the process started.
 # TYPE livelink_uptime_seconds gauge
 livelink_uptime_seconds 3600.5
@@ -101,6 +130,8 @@ test('the process snapshot is read from this process', () => {
   const snapshot = readProcessSnapshot();
   assert.ok(snapshot.residentMemoryBytes > 1_000_000);
   assert.ok(snapshot.cpuSecondsTotal > 0);
+  assert.ok(snapshot.heapUsedBytes > 0 && snapshot.heapUsedBytes <= snapshot.heapTotalBytes);
+  assert.ok(snapshot.heapSpaces.some((space) => space.space === 'new' && space.totalBytes > 0), 'V8 heap spaces, named as prom-client does');
   assert.ok(Math.abs(snapshot.startTimeSeconds + snapshot.uptimeSeconds - Date.now() / 1000) < 5);
   assert.equal(readProcessSnapshot().startTimeSeconds, snapshot.startTimeSeconds, 'stable across scrapes');
   assert.equal(EXPOSITION_CONTENT_TYPE, 'text/plain; version=0.0.4; charset=utf-8');
