@@ -17,7 +17,7 @@ const CLIP = join(REPO_ROOT, 'bench/.work/bench-720p.flv');
 ensureClip(CLIP);
 
 const dir = mkdtempSync(join(tmpdir(), 'livelink-bench-hls-'));
-const server = await startServer('livelink', { dir, mergeWindowMs: 0, cpuProfileDir: null });
+const server = await startServer('livelink', { dir, mergeWindowMs: 0, cpuProfileDir: null, nodeFlags: [] });
 const publisher = spawn('ffmpeg', ['-v', 'error', '-re', '-stream_loop', '-1', '-i', CLIP, '-c', 'copy', '-f', 'flv', `rtmp://127.0.0.1:${server.rtmpPort}/live/bench`], { stdio: 'ignore' });
 try {
   const base = `http://127.0.0.1:${server.httpPort}/live/bench`;

@@ -3,6 +3,7 @@
 // against numbers from that same run (the machine is noisy: never compare across runs).
 //   npx node bench/rtmp/run.ts [--players 1000] [--seconds 20] [--protocol rtmp|flv]
 //     [--servers livelink,livelink-throughput,nms,nginx] [--window 200] [--ramp 200] [--profile]
+//     [--node-flags=--max-semi-space-size=1]
 // Each server starts fresh, pinned to CPU 0; the load generator (bench/rtmp/load.ts: publisher
 // + every player in one process) runs pinned to CPU 1. --profile runs our server with
 // --cpu-prof and prints its top self-time functions (LOAD_PROF=<dir> in the environment writes a
@@ -29,6 +30,7 @@ const { values } = parseArgs({
     window: { type: 'string', default: '200' },
     ramp: { type: 'string', default: '200' },
     profile: { type: 'boolean', default: false },
+    'node-flags': { type: 'string', default: '' },
   },
 });
 const PLAYERS = Number(values.players);
@@ -40,6 +42,8 @@ const SERVERS = values.servers!.split(',').map((name) => {
   if (!(SERVER_NAMES as readonly string[]).includes(name)) throw new Error(`unknown server ${name} (known: ${SERVER_NAMES.join(', ')})`);
   return name as ServerName;
 });
+/** Extra Node/V8 flags for our server, space-separated (--node-flags=--max-semi-space-size=1). */
+const NODE_FLAGS = values['node-flags']!.split(' ').filter((flag) => flag !== '');
 const CLIP = join(REPO_ROOT, 'bench/.work/bench-720p.flv');
 const LOAD_CPU = '1';
 const MEMORY_SAMPLE_MS = 250;
@@ -101,6 +105,32 @@ interface Row {
   peakRssKb: number;
   steady: MemorySample;
   after: MemorySample;
+  /** Our servers only: where the memory is, from their /metrics, at the same three moments. */
+  heap: { baseline: HeapSample; steady: HeapSample; after: HeapSample } | null;
+}
+
+interface HeapSample {
+  heapTotalKb: number;
+  newSpaceKb: number;
+  oldSpaceKb: number;
+  externalKb: number;
+}
+
+/** Reads the V8 heap figures our server exposes on /metrics (null for other servers or on failure). */
+async function sampleHeap(server: RunningServer): Promise<HeapSample | null> {
+  if (!server.name.startsWith('livelink') || server.httpPort === null) return null;
+  try {
+    const text = await (await fetch(`http://127.0.0.1:${server.httpPort}/metrics`)).text();
+    const kb = (pattern: RegExp) => Number(pattern.exec(text)?.[1] ?? NaN) / 1024;
+    return {
+      heapTotalKb: kb(/^nodejs_heap_size_total_bytes (\S+)$/m),
+      newSpaceKb: kb(/^nodejs_heap_space_size_total_bytes\{space="new"\} (\S+)$/m),
+      oldSpaceKb: kb(/^nodejs_heap_space_size_total_bytes\{space="old"\} (\S+)$/m),
+      externalKb: kb(/^nodejs_external_memory_bytes (\S+)$/m),
+    };
+  } catch {
+    return null;
+  }
 }
 
 // ---- process bookkeeping: everything we start dies with us ----
@@ -148,6 +178,11 @@ async function measure(server: RunningServer): Promise<Row> {
   let cpuPercentUsed = NaN;
   let coresBusy: [number, number] = [NaN, NaN];
   let peakRssKb = 0;
+  const heapSamples: Record<'baseline' | 'steady' | 'after', Promise<HeapSample | null>> = {
+    baseline: Promise.resolve(null),
+    steady: Promise.resolve(null),
+    after: Promise.resolve(null),
+  };
   let sampler: NodeJS.Timeout | null = null;
 
   const result = await new Promise<LoadResult>((resolve, reject) => {
@@ -171,6 +206,7 @@ async function measure(server: RunningServer): Promise<Row> {
       switch (message.event) {
         case 'baseline':
           baseline = sampleMemory(pid);
+          heapSamples.baseline = sampleHeap(server);
           peakRssKb = baseline.rssKb;
           sampler = setInterval(() => (peakRssKb = Math.max(peakRssKb, sampleMemory(pid).rssKb)), MEMORY_SAMPLE_MS);
           break;
@@ -193,10 +229,12 @@ async function measure(server: RunningServer): Promise<Row> {
             coresBusy = [coreBusyPercent(coresFrom!, coresTo, Number(SERVER_CPU)), coreBusyPercent(coresFrom!, coresTo, Number(LOAD_CPU))];
           }
           steady = sampleMemory(pid);
+          heapSamples.steady = sampleHeap(server);
           peakRssKb = Math.max(peakRssKb, steady.rssKb);
           break;
         case 'left':
           after = sampleMemory(pid);
+          heapSamples.after = sampleHeap(server);
           break;
         case 'result':
           done(null, message as unknown as LoadResult);
@@ -211,7 +249,9 @@ async function measure(server: RunningServer): Promise<Row> {
   load.stdin!.end();
   if (load.exitCode === null) await Promise.race([new Promise((resolve) => load.once('exit', resolve)), new Promise((resolve) => setTimeout(resolve, 30_000))]);
   if (baseline === null || steady === null || after === null) throw new Error(`${server.name}: missing memory samples`);
-  return { name: server.name, label: server.label, load: result, serverCpuPercent: cpuPercentUsed, coreBusyPercent: coresBusy, writesPerSecond, bytesPerWrite, baseline, peakRssKb, steady, after };
+  const [heapBaseline, heapSteady, heapAfter] = await Promise.all([heapSamples.baseline, heapSamples.steady, heapSamples.after]);
+  const heap = heapBaseline && heapSteady && heapAfter ? { baseline: heapBaseline, steady: heapSteady, after: heapAfter } : null;
+  return { name: server.name, label: server.label, load: result, serverCpuPercent: cpuPercentUsed, coreBusyPercent: coresBusy, writesPerSecond, bytesPerWrite, baseline, peakRssKb, steady, after, heap };
 }
 
 // ---- report ----
@@ -267,6 +307,26 @@ function table(rows: Row[]): string {
     );
   }
   return lines.join('\n');
+}
+
+/** Where our servers' RSS went: V8's heap (young and old generation) and memory outside it. */
+function heapTable(rows: Row[]): string[] {
+  const ours = rows.filter((row) => row.heap !== null);
+  if (ours.length === 0) return [];
+  const lines = [
+    'Memory of our servers from their /metrics (MB, baseline / steady / after leave):',
+    '',
+    '| server | RSS | V8 heap total | new space (young generation) | old space | external (Buffers…) |',
+    '|---|---:|---:|---:|---:|---:|',
+  ];
+  for (const row of ours) {
+    const { baseline, steady, after } = row.heap!;
+    const three = (pick: (sample: HeapSample) => number) => [baseline, steady, after].map((sample) => mb(pick(sample))).join(' / ');
+    const rss = [row.baseline, row.steady, row.after].map((sample) => mb(sample.rssKb)).join(' / ');
+    lines.push(`| ${row.label} | ${rss} | ${three((h) => h.heapTotalKb)} | ${three((h) => h.newSpaceKb)} | ${three((h) => h.oldSpaceKb)} | ${three((h) => h.externalKb)} |`);
+  }
+  lines.push('');
+  return lines;
 }
 
 interface Check {
@@ -352,7 +412,7 @@ const profiles: { label: string; path: string }[] = [];
 for (const name of SERVERS) {
   if (PROTOCOL === 'flv' && name === 'nginx') {
     const zero = { rssKb: NaN, hwmKb: NaN };
-    rows.push({ name, label: serverLabel(name, MERGE_WINDOW_MS), load: null, serverCpuPercent: NaN, coreBusyPercent: [NaN, NaN], writesPerSecond: NaN, bytesPerWrite: NaN, baseline: zero, peakRssKb: NaN, steady: zero, after: zero });
+    rows.push({ name, label: serverLabel(name, MERGE_WINDOW_MS), load: null, serverCpuPercent: NaN, coreBusyPercent: [NaN, NaN], writesPerSecond: NaN, bytesPerWrite: NaN, baseline: zero, peakRssKb: NaN, steady: zero, after: zero, heap: null });
     continue;
   }
   const dir = join(workRoot, name);
@@ -360,7 +420,7 @@ for (const name of SERVERS) {
   const cpuProfileDir = values.profile && ours ? join(dir, 'profile') : null;
   await waitForQuiet(name);
   process.stderr.write(`${name}: starting (${PROTOCOL}, ${PLAYERS} players, ${SECONDS} s window)\n`);
-  const server = await startServer(name, { dir, mergeWindowMs: MERGE_WINDOW_MS, cpuProfileDir });
+  const server = await startServer(name, { dir, mergeWindowMs: MERGE_WINDOW_MS, cpuProfileDir, nodeFlags: NODE_FLAGS });
   started.add(server.child);
   try {
     const row = await measure(server);
@@ -393,10 +453,11 @@ const loadWarnings = rows
 const out = [
   `### ${PROTOCOL === 'rtmp' ? 'RTMP' : 'HTTP-FLV'} players, ${PLAYERS} per server`,
   '',
-  `${machineLine}. \`npx node bench/rtmp/run.ts --protocol ${PROTOCOL} --players ${PLAYERS} --seconds ${SECONDS} --window ${MERGE_WINDOW_MS}\`.`,
+  `${machineLine}. \`npx node bench/rtmp/run.ts --protocol ${PROTOCOL} --players ${PLAYERS} --seconds ${SECONDS} --window ${MERGE_WINDOW_MS}${NODE_FLAGS.length > 0 ? ` --node-flags=${NODE_FLAGS.join(' ')}` : ''}\`.`,
   '',
   table(rows),
   '',
+  ...heapTable(rows),
   ...foreignWarnings,
   ...loadWarnings,
   ...results.map((check) => `- ${check.pass ? 'PASS' : 'MISS'} ${check.target}: ${check.detail}`),

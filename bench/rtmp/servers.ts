@@ -24,6 +24,8 @@ export interface ServerOptions {
   mergeWindowMs: number;
   /** Directory for a V8 CPU profile of our server (written when it stops), or null. */
   cpuProfileDir: string | null;
+  /** Extra Node/V8 flags for our server only (experiments such as --max-semi-space-size). */
+  nodeFlags: string[];
 }
 
 export interface RunningServer {
@@ -96,7 +98,7 @@ function commandFor(name: ServerName, options: ServerOptions, rtmpPort: number, 
       const profile = options.cpuProfileDir === null ? [] : ['--cpu-prof', '--cpu-prof-dir', options.cpuProfileDir];
       const window = name === 'livelink' ? 0 : options.mergeWindowMs;
       return [
-        process.execPath, ...profile, 'packages/cli/src/main.ts', 'serve',
+        process.execPath, ...options.nodeFlags, ...profile, 'packages/cli/src/main.ts', 'serve',
         '--host', '127.0.0.1', '--rtmp-port', String(rtmpPort), '--http-port', String(httpPort),
         // The link port is not opened by `serve` yet; a distinct number keeps it from clashing if it is.
         '--link-port', String(rtmpPort + 1), '--data-dir', join(dir, 'data'), '--merge-window-ms', String(window),
