@@ -3,25 +3,22 @@
 // of in a separate timer object).
 
 import type { Socket } from 'node:net';
-import { WebSocket } from 'ws';
 import type { FrameDecoder } from '@livelink/link';
 import { NOT_SCHEDULED, type WheelTimer } from './timer-wheel.ts';
 import type { LinkConnectionInfo } from './tasks.ts';
-import { binaryFrameHeader } from './ws-frame.ts';
+import { binaryFrameHeader, closeFrame, pongFrame } from './ws-frame.ts';
+import type { WsReceiver } from './ws-receiver.ts';
 import type { CompactSet } from './compact-set.ts';
 
 export const IdentifyState = { none: 0, running: 1, done: 2 } as const;
 export type IdentifyState = (typeof IdentifyState)[keyof typeof IdentifyState];
 
-/** WebSocket close codes used when the gateway ends a link (RFC 6455 §7.4.1). */
-export const WsCloseCode = { goingAway: 1001, protocolError: 1002, policyViolation: 1008 } as const;
-
 export class LinkConnection implements LinkConnectionInfo, WheelTimer {
   readonly id: number;
   /** The TCP socket under either carrier: corked while a batch of writes is being made. */
   readonly socket: Socket;
-  /** Set when the link is a WebSocket riding on `socket`. */
-  readonly ws: WebSocket | null;
+  /** Parses client frames when the link is a WebSocket riding on `socket`. */
+  readonly receiver: WsReceiver | null;
   /** Stream decoder of a TCP link; WebSocket links share one (a message is exactly one frame). */
   readonly decoder: FrameDecoder | null;
   userId: string | null = null;
@@ -38,21 +35,23 @@ export class LinkConnection implements LinkConnectionInfo, WheelTimer {
   closed = false;
   /** The socket is corked until the end of the current batch of writes. */
   corked = false;
+  /** A WebSocket close frame has been written: nothing may follow it. */
+  closeFrameSent = false;
   wheelDeadline = NOT_SCHEDULED;
   wheelNext: WheelTimer | null = null;
   wheelPrev: WheelTimer | null = null;
 
-  constructor(id: number, socket: Socket, ws: WebSocket | null, decoder: FrameDecoder | null, now: number, clientVersion: number) {
+  constructor(id: number, socket: Socket, receiver: WsReceiver | null, decoder: FrameDecoder | null, now: number, clientVersion: number) {
     this.id = id;
     this.socket = socket;
-    this.ws = ws;
+    this.receiver = receiver;
     this.decoder = decoder;
     this.lastSeen = now;
     this.clientVersion = clientVersion;
   }
 
   get transport(): 'tcp' | 'ws' {
-    return this.ws === null ? 'tcp' : 'ws';
+    return this.receiver === null ? 'tcp' : 'ws';
   }
 
   /** Bytes handed to the socket that the kernel has not taken yet: this link's outbound queue. */
@@ -69,12 +68,12 @@ export class LinkConnection implements LinkConnectionInfo, WheelTimer {
    * WebSocket frame (shared by many links); otherwise the header is written in front of it.
    */
   write(frame: Uint8Array, wsFrame?: Uint8Array): void {
-    if (this.ws === null) {
+    if (this.receiver === null) {
       this.socket.write(frame);
       return;
     }
-    // After a close frame in either direction no data frame may follow (RFC 6455 §5.5.1).
-    if (this.ws.readyState !== WebSocket.OPEN) return;
+    // After a close frame no data frame may follow (RFC 6455 §5.5.1).
+    if (this.closeFrameSent) return;
     if (wsFrame !== undefined) {
       this.socket.write(wsFrame);
     } else {
@@ -83,15 +82,32 @@ export class LinkConnection implements LinkConnectionInfo, WheelTimer {
     }
   }
 
-  /** Flushes what is queued, then closes. The caller bounds how long that may take. */
+  /** Answers a WebSocket ping, unless this side has already said goodbye. */
+  pong(payload: Uint8Array): void {
+    if (!this.closeFrameSent) this.socket.write(pongFrame(payload));
+  }
+
+  /**
+   * Flushes what is queued, then closes; the caller bounds how long that may take. A WebSocket
+   * sends its close frame first and ends the socket once the peer's close frame is in (or
+   * nothing more can be read), so calling this again after the peer's close finishes the job.
+   */
   end(wsCode: number, reason: string): void {
-    if (this.ws === null) this.socket.end();
-    else this.ws.close(wsCode, reason);
+    if (this.receiver === null) {
+      this.socket.end();
+      return;
+    }
+    if (this.socket.destroyed) return;
+    if (!this.closeFrameSent) {
+      this.closeFrameSent = true;
+      this.socket.write(closeFrame(wsCode, reason));
+    }
+    // The server closes the TCP connection first (RFC 6455 §7.1.1).
+    if (this.receiver.finished) this.socket.end();
   }
 
   /** Closes now, dropping anything queued. */
   destroy(): void {
-    if (this.ws === null) this.socket.destroy();
-    else this.ws.terminate();
+    this.socket.destroy();
   }
 }

@@ -8,7 +8,6 @@
 import { createServer, type AddressInfo, type Server as NetServer, type Socket } from 'node:net';
 import type { IncomingMessage, Server as HttpServer, ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
-import { WebSocketServer, type WebSocket } from 'ws';
 import {
   marsPacker,
   isNoop,
@@ -33,7 +32,7 @@ import {
   type TaskErrorBody,
 } from '@livelink/link';
 import { TimerWheel } from './timer-wheel.ts';
-import { LinkConnection, IdentifyState, WsCloseCode } from './connection.ts';
+import { LinkConnection, IdentifyState } from './connection.ts';
 import { TaskDispatcher, type TaskHandler, type HandleOptions, type LinkConnectionInfo, type TaskContext, type TaskOutcome } from './tasks.ts';
 import { TaskError } from './task-error.ts';
 import { Audiences } from './audiences.ts';
@@ -41,7 +40,9 @@ import { InProcessBus } from './bus/in-process-bus.ts';
 import type { Bus } from './bus/bus.ts';
 import { encodePushMessage, decodePushMessage } from './bus/push-message.ts';
 import { consoleLogger, type Logger } from './log.ts';
-import { binaryFrame } from './ws-frame.ts';
+import { binaryFrame, WsCloseCode } from './ws-frame.ts';
+import { handshakeResponse, refusalResponse, WsHandshakeError, type UpgradeRequest } from './ws-handshake.ts';
+import { WsProtocolError, WsReceiver, type WsReceiverEvents } from './ws-receiver.ts';
 import { compactAdd, compactDelete, compactHas, compactValues } from './compact-set.ts';
 import { createHttpLink, type HttpLink, type HttpLinkOptions, type ShortLinkHost } from './http.ts';
 
@@ -113,7 +114,7 @@ type CutReason = 'protocol' | 'slow-client' | 'idle' | 'identify-timeout' | 'kic
 
 /** The link behind a socket, without a per-socket closure. */
 const LINK = Symbol('livelink.link');
-type LinkedSocket = (Socket | WebSocket) & { [LINK]?: LinkConnection };
+type LinkedSocket = Socket & { [LINK]?: LinkConnection };
 
 const EMPTY = new Uint8Array(0);
 
@@ -144,7 +145,6 @@ export class Gateway {
   readonly #groups: Audiences;
   readonly #tcpServers: NetServer[] = [];
   readonly #shortLinkRoutes: ReadonlyMap<string, number>;
-  #wss: WebSocketServer | null = null;
   /** Decodes every WebSocket message: each is one whole frame, so no state is left between them. */
   #wsDecoder: FrameDecoder;
   #identifyHandler: IdentifyHandler | null = null;
@@ -354,7 +354,6 @@ export class Gateway {
       for (const connection of this.#connections.values()) connection.destroy();
     }
     clearInterval(this.#wheelInterval);
-    this.#wss?.close();
   }
 
   // --- accepting links -------------------------------------------------------------------
@@ -372,20 +371,44 @@ export class Gateway {
     this.#log('debug', 'tcp link opened', { connection: connection.id, remote: socket.remoteAddress });
   }
 
-  #acceptWebSocket(socket: Socket, ws: WebSocket): void {
-    const connection = this.#register(socket, ws);
+  /** Completes the opening handshake on a socket the HTTP server handed over; `head` is the client's first frame bytes. */
+  #acceptWebSocket(req: UpgradeRequest, socket: Socket, head: Buffer): void {
+    // The HTTP server dropped its own listeners when it emitted the upgrade.
+    socket.on('error', this.#onSocketError);
+    if (!socket.readable || !socket.writable) {
+      // Gone already: no close event would ever release a link registered now.
+      socket.destroy();
+      return;
+    }
+    let response: string;
+    try {
+      response = handshakeResponse(req);
+    } catch (error) {
+      if (!(error instanceof WsHandshakeError)) throw error;
+      this.#log('debug', 'websocket upgrade refused', { code: error.code, error: error.message, remote: socket.remoteAddress });
+      socket.once('finish', socket.destroy);
+      socket.end(refusalResponse(error));
+      return;
+    }
+    // An HTTP keep-alive timeout may still be armed; idleness is the timer wheel's job now.
+    socket.setTimeout(0);
+    socket.setNoDelay(true);
+    // A peer that sends FIN ends the link (with or without a close frame): end our side too.
+    socket.allowHalfOpen = false;
+    socket.write(response);
+    const connection = this.#register(socket, new WsReceiver(this.#maxFrameBytes));
     this.#wsCount++;
-    ws.on('message', this.#onWsMessage);
-    ws.on('error', this.#onSocketError);
-    ws.on('close', this.#onSocketClose);
-    this.#log('debug', 'websocket link opened', { connection: connection.id });
+    socket.on('data', this.#onWsData);
+    socket.on('close', this.#onSocketClose);
+    this.#log('debug', 'websocket link opened', { connection: connection.id, remote: socket.remoteAddress });
+    if (head.byteLength > 0) this.#receiveWs(connection, plainView(head));
   }
 
-  #register(socket: Socket, ws: WebSocket | null): LinkConnection {
+  #register(socket: Socket, receiver: WsReceiver | null): LinkConnection {
     const now = this.#wheel.now;
-    const decoder = ws === null ? this.#packer.createDecoder() : null;
-    const connection = new LinkConnection(this.#nextId++, socket, ws, decoder, now, this.#defaultClientVersion);
-    ((ws ?? socket) as LinkedSocket)[LINK] = connection;
+    const decoder = receiver === null ? this.#packer.createDecoder() : null;
+    const connection = new LinkConnection(this.#nextId++, socket, receiver, decoder, now, this.#defaultClientVersion);
+    (socket as LinkedSocket)[LINK] = connection;
     this.#connections.set(connection.id, connection);
     const first = this.#identifyHandler !== null ? this.#identifyTimeoutMs : this.#idleTimeoutMs;
     this.#wheel.schedule(connection, now + first);
@@ -397,27 +420,21 @@ export class Gateway {
     const gateway = this;
     return function (this: Socket, chunk: Buffer): void {
       const connection = (this as LinkedSocket)[LINK];
-      if (connection !== undefined) gateway.#receive(connection, chunk);
+      if (connection !== undefined) gateway.#receive(connection, plainView(chunk));
     };
   })();
 
-  readonly #onWsMessage = (() => {
+  readonly #onWsData = (() => {
     const gateway = this;
-    return function (this: WebSocket, data: Buffer | ArrayBuffer | Buffer[], isBinary: boolean): void {
+    return function (this: Socket, chunk: Buffer): void {
       const connection = (this as LinkedSocket)[LINK];
-      if (connection === undefined || connection.closed) return;
-      if (!isBinary) {
-        gateway.#cut(connection, 'protocol', 'text websocket message (links carry binary frames only)');
-        return;
-      }
-      // ws hands over one Buffer per message with the default binaryType.
-      gateway.#receive(connection, data as Buffer);
+      if (connection !== undefined) gateway.#receiveWs(connection, plainView(chunk));
     };
   })();
 
   readonly #onSocketError = (() => {
     const gateway = this;
-    return function (this: Socket | WebSocket, error: Error): void {
+    return function (this: Socket, error: Error): void {
       const connection = (this as LinkedSocket)[LINK];
       gateway.#log('debug', 'link socket error', { connection: connection?.id, error: error.message });
     };
@@ -425,7 +442,7 @@ export class Gateway {
 
   readonly #onSocketClose = (() => {
     const gateway = this;
-    return function (this: Socket | WebSocket): void {
+    return function (this: Socket): void {
       const connection = (this as LinkedSocket)[LINK];
       if (connection !== undefined) gateway.#onClosed(connection);
     };
@@ -433,14 +450,13 @@ export class Gateway {
 
   // --- receiving -------------------------------------------------------------------------
 
-  #receive(connection: LinkConnection, chunk: Buffer): void {
+  /** Link frame bytes: a TCP stream chunk, or one whole WebSocket message. */
+  #receive(connection: LinkConnection, bytes: Uint8Array): void {
     if (connection.closed) return;
     const decoder = connection.decoder ?? this.#wsDecoder;
     let frames: LinkFrame[];
     try {
-      // A plain Uint8Array view: Buffer#slice does not copy, and the decoder relies on slice
-      // copying so that kept bodies do not pin the socket's read buffer.
-      frames = decoder.push(new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength));
+      frames = decoder.push(bytes);
     } catch (error) {
       if (!(error instanceof LinkProtocolError)) throw error;
       if (connection.decoder === null) this.#wsDecoder = this.#packer.createDecoder();
@@ -458,6 +474,35 @@ export class Gateway {
       if (connection.closed) return;
     }
   }
+
+  /**
+   * WebSocket bytes. They are still parsed after this side's close frame: the peer's close
+   * frame, which lets the socket end, may be behind messages that are now dropped.
+   */
+  #receiveWs(connection: LinkConnection, chunk: Uint8Array): void {
+    try {
+      (connection.receiver as WsReceiver).push(chunk, this.#wsEvents, connection);
+    } catch (error) {
+      if (!(error instanceof WsProtocolError)) throw error;
+      if (connection.closed) connection.end(error.closeCode, '');
+      else this.#cut(connection, 'protocol', `websocket ${error.code}: ${error.message}`, error.closeCode);
+    }
+  }
+
+  readonly #wsEvents: WsReceiverEvents<LinkConnection> = {
+    message: (connection, data) => this.#receive(connection, data),
+    ping: (connection, payload) => {
+      // The pong counts against the queue cap like any write: a client that pings without reading is cut.
+      if (this.#admit(connection, 2 + payload.byteLength)) connection.pong(payload);
+    },
+    // The gateway never pings, so a pong is unsolicited: RFC 6455 §5.5.3 says to ignore it.
+    pong: () => {},
+    close: (connection, code, reason) => {
+      this.#log('debug', 'websocket close from client', { connection: connection.id, code, reason });
+      // Echo the code; when the gateway's own close frame went first, this just ends the socket.
+      this.#endGracefully(connection, code, '');
+    },
+  };
 
   #onFrame(connection: LinkConnection, frame: LinkFrame): void {
     connection.lastSeen = this.#wheel.now;
@@ -582,10 +627,17 @@ export class Gateway {
    * `wsFrame` is `bytes` already wrapped for WebSocket links, when the caller shares it.
    */
   #send(connection: LinkConnection, bytes: Uint8Array, wsFrame?: Uint8Array): boolean {
+    if (!this.#admit(connection, bytes.byteLength)) return false;
+    connection.write(bytes, wsFrame);
+    return true;
+  }
+
+  /** Whether `byteLength` more bytes may be written to an open link (corking it for the batch); cuts it if it is too slow. */
+  #admit(connection: LinkConnection, byteLength: number): boolean {
     if (connection.closed) return false;
     const queued = connection.queuedBytes;
-    if (queued + bytes.byteLength > this.#maxQueueBytes) {
-      this.#cut(connection, 'slow-client', `outbound queue of ${queued} bytes plus ${bytes.byteLength} would pass the ${this.#maxQueueBytes}-byte cap`);
+    if (queued + byteLength > this.#maxQueueBytes) {
+      this.#cut(connection, 'slow-client', `outbound queue of ${queued} bytes plus ${byteLength} would pass the ${this.#maxQueueBytes}-byte cap`);
       return false;
     }
     if (!connection.corked) {
@@ -594,7 +646,6 @@ export class Gateway {
       this.#corked.push(connection);
       if (this.#corked.length === 1) process.nextTick(this.#uncorkAll);
     }
-    connection.write(bytes, wsFrame);
     return true;
   }
 
@@ -644,7 +695,7 @@ export class Gateway {
         bytes = this.#packer.encode({ cmdid: push.cmdid, seq: PUSH_SEQ, body: push.body, clientVersion: version });
         wsFrame = undefined;
       }
-      if (connection.ws !== null) wsFrame ??= binaryFrame(bytes);
+      if (connection.receiver !== null) wsFrame ??= binaryFrame(bytes);
       if (this.#send(connection, bytes, wsFrame)) this.#pushesDelivered++;
     }
   }
@@ -672,7 +723,8 @@ export class Gateway {
     else this.#wheel.schedule(connection, deadline);
   }
 
-  #cut(connection: LinkConnection, reason: CutReason, detail: string): void {
+  /** Closes a link for `reason`; a WebSocket cut for a protocol error is told so with `wsCode`. */
+  #cut(connection: LinkConnection, reason: CutReason, detail: string, wsCode: number = WsCloseCode.protocolError): void {
     if (connection.closed) return;
     if (reason === 'slow-client') this.#slowCut++;
     else if (reason === 'protocol') this.#protocolErrors++;
@@ -683,8 +735,8 @@ export class Gateway {
       remote: connection.remoteAddress,
     });
     this.#detach(connection);
-    // A protocol error still gets a WebSocket close frame (1002); a slow client cannot take one.
-    if (reason === 'protocol' && connection.transport === 'ws') this.#endGracefully(connection, WsCloseCode.protocolError, 'protocol error');
+    // A protocol error still gets a WebSocket close frame; a slow client cannot take one.
+    if (reason === 'protocol' && connection.transport === 'ws') this.#endGracefully(connection, wsCode, 'protocol error');
     else connection.destroy();
   }
 
@@ -724,20 +776,16 @@ export class Gateway {
       acceptClientVersion: this.#acceptClientVersion,
       isClosing: () => this.#closing,
       log: this.#log,
-      upgrade: (req, socket, head) => {
-        this.#wss ??= new WebSocketServer({
-          noServer: true,
-          maxPayload: this.#maxFrameBytes,
-          perMessageDeflate: false,
-          clientTracking: false,
-          skipUTF8Validation: true,
-        });
-        this.#wss.handleUpgrade(req, socket, head, (ws) => {
-          if (this.#closing) ws.terminate();
-          // An upgrade request on an HTTP server always arrives on a net.Socket.
-          else this.#acceptWebSocket(socket as Socket, ws);
-        });
-      },
+      // An upgrade request on an HTTP server always arrives on a net.Socket.
+      upgrade: (req, socket, head) => this.#acceptWebSocket(req, socket as Socket, head),
     };
   }
+}
+
+/**
+ * A plain Uint8Array over a Buffer's bytes: Buffer#slice does not copy, and the decoders rely
+ * on slice copying so that kept bodies do not pin the socket's read buffer.
+ */
+function plainView(chunk: Buffer): Uint8Array {
+  return new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength);
 }

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { binaryFrameHeader, binaryFrame } from '../src/ws-frame.ts';
+import { binaryFrameHeader, binaryFrame, closeFrame, pongFrame, WsCloseCode } from '../src/ws-frame.ts';
 import { startGateway, wsClient, str } from './helpers.ts';
 import { PUSH_SEQ } from '@livelink/link';
 
@@ -16,6 +16,19 @@ test('frame headers match the RFC 6455 examples at each length encoding', () => 
   assert.deepEqual([...binaryFrame(Uint8Array.of(7, 8))], [0x82, 2, 7, 8]);
   assert.throws(() => binaryFrameHeader(-1), RangeError);
   assert.throws(() => binaryFrameHeader(2 ** 32), RangeError);
+});
+
+// RFC 6455 §5.7: "Unmasked Ping request: 0x89 0x05 0x48 0x65 0x6c 0x6c 0x6f"; its pong differs only in the opcode.
+test('control frames: a pong echoes the ping payload, a close carries a big-endian code and UTF-8 reason', () => {
+  const hello = [0x48, 0x65, 0x6c, 0x6c, 0x6f];
+  assert.deepEqual([...pongFrame(Uint8Array.from(hello))], [0x8a, 0x05, ...hello]);
+  assert.deepEqual([...pongFrame(new Uint8Array(0))], [0x8a, 0x00]);
+  assert.deepEqual([...closeFrame(WsCloseCode.normal, '')], [0x88, 0x02, 0x03, 0xe8]);
+  assert.deepEqual([...closeFrame(WsCloseCode.policyViolation, 'né')], [0x88, 0x05, 0x03, 0xf0, 0x6e, 0xc3, 0xa9]);
+  assert.deepEqual([...closeFrame(WsCloseCode.noStatus, 'ignored')], [0x88, 0x00], '1005 never goes on the wire');
+  assert.equal(closeFrame(1000, 'x'.repeat(123)).length, 127);
+  assert.throws(() => closeFrame(1000, 'x'.repeat(124)), RangeError);
+  assert.throws(() => pongFrame(new Uint8Array(126)), RangeError);
 });
 
 test('a ws client reads gateway frames of every length encoding, answers and pushes alike', async (t) => {
