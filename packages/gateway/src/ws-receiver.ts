@@ -71,9 +71,11 @@ export class WsReceiver {
   #fragmentBytes = 0;
   #finished = false;
 
-  /** `maxPayload` bounds a message, whether it comes whole or in fragments. */
+  /** `maxPayload` bounds a message, whether it comes whole or in fragments; at most 4 GiB - 1. */
   constructor(maxPayload: number) {
-    if (!Number.isSafeInteger(maxPayload) || maxPayload < 0) throw new RangeError(`maxPayload ${maxPayload} is not a byte count`);
+    if (!Number.isInteger(maxPayload) || maxPayload < 0 || maxPayload > 0xffffffff) {
+      throw new RangeError(`maxPayload ${maxPayload} is not a byte count below 4 GiB`);
+    }
     this.#maxPayload = maxPayload;
   }
 

@@ -131,6 +131,9 @@ test('an oversize message is refused from its header alone, before any payload i
   assert.equal(receiver.finished, true);
   assert.equal(receiver.bufferedBytes, 0);
   assert.deepEqual(receive([clientFrame(0x82, new Uint8Array(MAX))]).length, 1, 'exactly maxPayload is accepted');
+  // Lengths are read as 32 bits past the header check, so a larger limit is refused up front.
+  assert.throws(() => new WsReceiver(2 ** 32), RangeError);
+  assert.throws(() => new WsReceiver(-1), RangeError);
 });
 
 test('messages before a bad frame are reported; after the error the receiver ignores input', () => {
