@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { createLogger } from '@livelink/xlog';
 import { loadWebApp } from '@livelink/web';
 import { webRoute } from './web-route.ts';
+import { relaunchWithMemoryTuning } from './memory-tuning.ts';
 import { createGateway } from '@livelink/gateway';
 import { registerLinkServices, LinkServiceCmdids } from './link-services.ts';
 
@@ -32,6 +33,8 @@ export async function runServe(argv: string[]): Promise<number> {
     process.stderr.write(`livelink serve: ${error.message}\n`);
     return 2;
   }
+  // Before anything opens a socket: the tuned process starts over from here.
+  relaunchWithMemoryTuning();
   let platform: RunningPlatform;
   try {
     platform = await startPlatform(settings);

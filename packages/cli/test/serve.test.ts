@@ -4,6 +4,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
+import { readFileSync } from 'node:fs';
+import { tunedRelaunch, TUNED_MARKER } from '../src/memory-tuning.ts';
 import { makeClip, ffmpegPublish, ffmpegPlay } from '../../media/test/support/peers.ts';
 import { startServe } from './support/serve-process.ts';
 
@@ -37,4 +39,44 @@ test('livelink serve takes a publish from ffmpeg, serves players, and stops clea
   }
   assert.equal(exitCode, 0, `exit code after SIGTERM; output:\n${serve.output()}`);
   assert.match(serve.output(), /SIGTERM: shutting down/);
+});
+
+/** What the kernel says a running process was started with. */
+function startedWith(pid: number): { argv: string[]; env: string[] } {
+  return {
+    argv: readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0'),
+    env: readFileSync(`/proc/${pid}/environ`, 'utf8').split('\0'),
+  };
+}
+
+test('livelink serve restarts itself in place with its memory settings, unless told not to', async () => {
+  const tuned = await startServe();
+  try {
+    const { argv, env } = startedWith(tuned.pid);
+    assert.ok(argv.includes('--max-semi-space-size=4'), `the pid the test started now runs with the flag: ${argv.join(' ')}`);
+    assert.ok(env.includes('MALLOC_ARENA_MAX=2'));
+    assert.equal(tuned.output().match(/livelink is running/g)?.length, 1, 'one start, one banner');
+    const metrics = await (await fetch(`http://127.0.0.1:${tuned.httpPort}/metrics`)).text();
+    const youngBytes = Number(/^nodejs_heap_space_size_total_bytes\{space="new"\} (\d+)$/m.exec(metrics)![1]);
+    assert.ok(youngBytes <= 8 * 1024 * 1024, `young generation within its cap: ${youngBytes}`);
+  } finally {
+    assert.equal(await tuned.stop(), 0);
+  }
+  const plain = await startServe([], { LIVELINK_MEMORY_TUNING: 'off' });
+  try {
+    const { argv, env } = startedWith(plain.pid);
+    assert.ok(!argv.some((arg) => arg.startsWith('--max-semi-space-size')));
+    assert.ok(!env.some((entry) => entry.startsWith(TUNED_MARKER)));
+  } finally {
+    assert.equal(await plain.stop(), 0);
+  }
+});
+
+test('memory tuning leaves settings the user made alone and never relaunches twice', () => {
+  assert.deepEqual(tunedRelaunch([], {}, 'linux'), { execArgv: ['--max-semi-space-size=4'], env: { [TUNED_MARKER]: '1', MALLOC_ARENA_MAX: '2' } });
+  assert.deepEqual(tunedRelaunch(['--max-semi-space-size=16'], { MALLOC_ARENA_MAX: '8' }, 'linux'), null);
+  assert.deepEqual(tunedRelaunch([], { NODE_OPTIONS: '--max-semi-space-size=1' }, 'darwin'), null, 'no glibc, semi-space already set');
+  assert.deepEqual(tunedRelaunch(['--inspect'], {}, 'darwin'), { execArgv: ['--max-semi-space-size=4', '--inspect'], env: { [TUNED_MARKER]: '1' } });
+  assert.equal(tunedRelaunch([], { [TUNED_MARKER]: '1' }, 'linux'), null);
+  assert.equal(tunedRelaunch([], { LIVELINK_MEMORY_TUNING: 'off' }, 'linux'), null);
 });

@@ -7,6 +7,7 @@ import { join } from 'node:path';
 const cli = join(import.meta.dirname, '..', '..', 'src', 'main.ts');
 
 export interface ServeProcess {
+  pid: number;
   rtmpPort: number;
   httpPort: number;
   linkPort: number;
@@ -15,9 +16,11 @@ export interface ServeProcess {
   stop(): Promise<number | null>;
 }
 
-export async function startServe(extraArgs: string[] = []): Promise<ServeProcess> {
+export async function startServe(extraArgs: string[] = [], env: Record<string, string> = {}): Promise<ServeProcess> {
   const dataDir = mkdtempSync(join(tmpdir(), 'livelink-serve-'));
-  const child = spawn(process.execPath, [cli, 'serve', '--host', '127.0.0.1', '--rtmp-port', '0', '--http-port', '0', '--link-port', '0', '--data-dir', dataDir, ...extraArgs]);
+  const child = spawn(process.execPath, [cli, 'serve', '--host', '127.0.0.1', '--rtmp-port', '0', '--http-port', '0', '--link-port', '0', '--data-dir', dataDir, ...extraArgs], {
+    env: { ...process.env, ...env },
+  });
   let out = '';
   child.stdout.on('data', (d) => (out += d));
   child.stderr.on('data', (d) => (out += d));
@@ -32,6 +35,7 @@ export async function startServe(extraArgs: string[] = []): Promise<ServeProcess
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
   return {
+    pid: child.pid!,
     rtmpPort: Number(/rtmp:\/\/127\.0\.0\.1:(\d+)\/live\/demo/.exec(out)![1]),
     httpPort: Number(/web:\s+http:\/\/127\.0\.0\.1:(\d+)\//.exec(out)![1]),
     linkPort: Number(ready.exec(out)![1]),
