@@ -165,9 +165,8 @@ export function serveHelp(): string {
     ...rows,
     '  -h, --help'.padEnd(30) + 'show this help',
     '',
-    'On start, serve restarts itself in place (same pid) with memory settings for many players:',
-    'a young generation capped at 8 MB (--max-semi-space-size=4) and MALLOC_ARENA_MAX=2 on Linux.',
-    'LIVELINK_MEMORY_TUNING=off keeps the process as started.',
+    'On start, serve restarts itself in place (same pid) with a young generation capped at 8 MB',
+    '(--max-semi-space-size=4): less memory per player. LIVELINK_MEMORY_TUNING=off keeps the process as started.',
     '',
   ].join('\n');
 }
