@@ -40,7 +40,7 @@ export class MediaServer {
     this.authorizer = buildAuthorizer(this.config.auth, this.log);
     const context = { hub: this.hub, scheduler, config: this.config, log: this.log, authorizer: this.authorizer, clients: this.clients };
     this.rtmp = new RtmpServer(context);
-    this.hls = new HlsOutput(this.hub, this.config.hls, this.log);
+    this.hls = new HlsOutput(this.hub, this.config.hls, this.log, this.clients);
     this.#http = new MediaHttp(context, this.hls);
     this.#recordings = this.config.record.enabled ? new Recordings(this.hub, this.config.record.dir, this.log) : null;
   }

@@ -20,6 +20,11 @@ const CORS = { 'access-control-allow-origin': '*' };
 /** RFC 8216 3.3 (fMP4 segments: ISO BMFF media types) and Apple's HLS authoring spec for MPEG-TS. */
 const SEGMENT_CONTENT_TYPES = { ts: 'video/mp2t', m4s: 'video/iso.segment' } as const;
 
+/** Where served bytes are counted (the client registry's bytes-out totals, protocol 'hls'). */
+export interface HlsTraffic {
+  addBytesOut(protocol: 'hls', bytes: number): void;
+}
+
 interface Entry {
   hls: HlsStream;
   /** The hub stream while subscribed; null once the playlist has ended. */
@@ -31,6 +36,7 @@ export class HlsOutput {
   readonly #hub: StreamHub;
   readonly #config: HlsConfig;
   readonly #log: MediaLog;
+  readonly #traffic: HlsTraffic | null;
   readonly #entries = new Map<string, Entry>();
   /** Segments never change under their URL (the epoch makes URLs unique), so caches may keep them as long as they are served. */
   readonly #segmentCacheControl: string;
@@ -38,10 +44,11 @@ export class HlsOutput {
   #nextId = 1;
   #closed = false;
 
-  constructor(hub: StreamHub, config: HlsConfig, log: MediaLog) {
+  constructor(hub: StreamHub, config: HlsConfig, log: MediaLog, traffic: HlsTraffic | null = null) {
     this.#hub = hub;
     this.#config = config;
     this.#log = log;
+    this.#traffic = traffic;
     const servedS = Math.ceil(((config.windowSegments + config.keepSegments) * config.maxSegmentDurationMs) / 1000);
     this.#segmentCacheControl = `public, max-age=${servedS}`;
     this.#segmentExtension = SEGMENT_EXTENSIONS[config.segmentFormat];
@@ -70,12 +77,12 @@ export class HlsOutput {
     } else if (path.extension === 'mp4') {
       const init = path.epoch === entry.hls.epoch ? entry.hls.playlist.init(path.id) : undefined;
       if (init === undefined) notFound(res, `no init section ${path.epoch}-init-${path.id} of ${path.app}/${path.name}`);
-      else send(req, res, 'video/mp4', this.#segmentCacheControl, init.data);
+      else this.#send(req, res, 'video/mp4', this.#segmentCacheControl, init.data);
     } else if (path.extension === 'ts' || path.extension === 'm4s') {
       // A .ts URL never names an fMP4 segment, nor .m4s an MPEG-TS one.
       const segment = path.epoch === entry.hls.epoch && path.extension === this.#segmentExtension ? entry.hls.playlist.segment(path.sequence) : undefined;
       if (segment === undefined) notFound(res, `no segment ${path.epoch}-${path.sequence}.${path.extension} of ${path.app}/${path.name}`);
-      else send(req, res, SEGMENT_CONTENT_TYPES[path.extension], this.#segmentCacheControl, segment.data);
+      else this.#send(req, res, SEGMENT_CONTENT_TYPES[path.extension], this.#segmentCacheControl, segment.data);
     } else {
       entry.hls.viewers.seen(clientOf(req), Date.now());
       this.#servePlaylist(entry.hls, req, res);
@@ -102,7 +109,7 @@ export class HlsOutput {
   #servePlaylist(hls: HlsStream, req: IncomingMessage, res: ServerResponse): void {
     const text = hls.playlist.render();
     if (text !== null) {
-      send(req, res, 'application/vnd.apple.mpegurl', 'no-cache', text);
+      this.#send(req, res, 'application/vnd.apple.mpegurl', 'no-cache', text);
       return;
     }
     if (!hls.live) {
@@ -124,6 +131,17 @@ export class HlsOutput {
       notFound(res, `HLS stream ${hls.app}/${hls.name} has no segment yet`);
     }, this.#config.firstSegmentWaitMs);
     res.on('close', done);
+  }
+
+  #send(req: IncomingMessage, res: ServerResponse, contentType: string, cacheControl: string, body: Buffer): void {
+    res.writeHead(200, { ...CORS, 'content-type': contentType, 'cache-control': cacheControl, 'content-length': body.length });
+    if (req.method === 'HEAD') {
+      res.end();
+      return;
+    }
+    // Counted as handed to the socket, as RTMP and FLV players' bytes are.
+    res.end(body);
+    this.#traffic?.addBytesOut('hls', body.length);
   }
 
   #published(stream: LiveStream): void {
@@ -180,11 +198,6 @@ export class HlsOutput {
 /** A viewer as HLS can tell one: its address and player. Behind a proxy all viewers share the proxy's address. */
 function clientOf(req: IncomingMessage): string {
   return `${req.socket.remoteAddress ?? ''}|${req.headers['user-agent'] ?? ''}`;
-}
-
-function send(req: IncomingMessage, res: ServerResponse, contentType: string, cacheControl: string, body: Buffer): void {
-  res.writeHead(200, { ...CORS, 'content-type': contentType, 'cache-control': cacheControl, 'content-length': body.length });
-  res.end(req.method === 'HEAD' ? undefined : body);
 }
 
 function notFound(res: ServerResponse, message: string): void {

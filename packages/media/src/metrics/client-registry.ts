@@ -1,6 +1,7 @@
 // Every connected client (RTMP connections, HTTP-FLV and WebSocket-FLV viewers), for the
 // admin API (list, kick) and for traffic counters that never go down: when a client
-// leaves, its figures move into the totals of those that left.
+// leaves, its figures move into the totals of those that left. HLS viewers are plain HTTP
+// requests, not connections: their bytes are added to the totals as they are served.
 import type { PlayerProtocol } from '../hub/subscriber.ts';
 
 export type ClientProtocol = 'rtmp' | 'flv' | 'ws';
@@ -49,6 +50,11 @@ export class ClientRegistry {
     if (client.protocol === 'rtmp') this.#departed.bytesIn.rtmp += stats.bytesIn;
     this.#departed.bytesOut[client.protocol] += stats.bytesOut;
     this.#departed.droppedFrames += stats.droppedFrames;
+  }
+
+  /** Bytes sent to players that are not clients here (HLS: one request per playlist, segment or part). */
+  addBytesOut(protocol: PlayerProtocol, bytes: number): void {
+    this.#departed.bytesOut[protocol] += bytes;
   }
 
   /** A player was cut for falling behind. */

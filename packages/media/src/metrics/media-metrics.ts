@@ -29,7 +29,7 @@ export interface MediaMetricsSnapshot {
   players: Record<PlayerProtocol, number>;
   /** Bytes received from publishers since start, by ingest protocol (never decreasing). */
   bytesIn: Record<Publisher['protocol'], number>;
-  /** Bytes sent to players since start, by protocol (never decreasing: include players that left). */
+  /** Bytes sent to players since start, by protocol (never decreasing: include players that left; hls: bodies of playlists, segments, parts and init sections served). */
   bytesOut: Record<PlayerProtocol, number>;
   /** Frames skipped for players too slow to keep up, since start. */
   droppedFrames: number;
