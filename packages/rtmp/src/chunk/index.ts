@@ -1,5 +1,5 @@
 export { ChunkReader, DEFAULT_MAX_MESSAGE_BYTES, DEFAULT_MAX_ASSEMBLING_STREAMS, DEFAULT_MAX_CHUNK_STREAMS, DEFAULT_MAX_BUFFERED_BYTES } from './reader.ts';
-export type { ChunkReaderOptions } from './reader.ts';
+export type { ChunkReaderOptions, MessageInProgress, PassThrough } from './reader.ts';
 export { ChunkWriter } from './writer.ts';
 export { serializeMessage } from './serialize.ts';
 export type { SerializeOptions } from './serialize.ts';

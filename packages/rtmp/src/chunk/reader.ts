@@ -1,5 +1,6 @@
 // Incremental chunk stream reader: bytes in, whole messages out through a callback. Chunk data is copied straight
 // into the message being assembled; only an incomplete chunk header (at most 18 bytes) is carried between calls.
+// Messages of the pass-through types are not assembled at all: their chunk data is handed on as it arrives.
 // Every length is checked against the limits before anything is allocated, and a message's buffer grows with
 // the bytes that actually arrived, so a header claiming 16 MiB costs nothing until 16 MiB are sent.
 
@@ -25,21 +26,46 @@ export interface ChunkReaderOptions {
   maxChunkStreams?: number;
   /** Most bytes held in partly received messages, all chunk streams together (default 32 MiB). */
   maxBufferedBytes?: number;
+  /**
+   * Message types (e.g. audio and video) whose payloads are not assembled: for a reader that only looks at a few
+   * bytes of each, such as a load generator's players, a copy and an allocation per message would dominate its cost.
+   */
+  passThrough?: PassThrough;
 }
 
-/** Header state one chunk stream keeps for the chunks after it, plus the message being assembled on it. */
-interface ChunkStream {
-  timestamp: number;
-  /** Added to `timestamp` by a type-3 chunk that starts a new message. */
-  delta: number;
-  length: number;
+export interface PassThrough {
+  typeIds: ReadonlySet<number>;
+  /**
+   * Called for every piece of a pass-through message's data, in order, as soon as it arrives: `data[start..end)`
+   * is message bytes `received..received + end - start`, and the piece that reaches `length` completes it (a
+   * zero-length message comes as one empty piece). `data` and `message` are only valid during the call. Must not
+   * call `abort` or `push`; may change `chunkSize`.
+   */
+  onData(message: Readonly<MessageInProgress>, data: Buffer, start: number, end: number, chunkStreamId: number): void;
+}
+
+/** The header of a message being read, and how many of its payload bytes came before the current piece. */
+export interface MessageInProgress {
   typeId: number;
+  timestamp: number;
   messageStreamId: number;
-  /** Extended timestamp field of the last type 0/1/2 header, or -1 when that header had none. */
-  extendedField: number;
-  payload: Buffer | null;
+  length: number;
   received: number;
 }
+
+/** Header state one chunk stream keeps for the chunks after it, plus the message being read on it. */
+interface ChunkStream extends MessageInProgress {
+  /** Added to `timestamp` by a type-3 chunk that starts a new message. */
+  delta: number;
+  /** Extended timestamp field of the last type 0/1/2 header, or -1 when that header had none. */
+  extendedField: number;
+  /** The message being assembled, or null. */
+  payload: Buffer | null;
+  /** A pass-through message is partly read (it has no payload buffer). */
+  passing: boolean;
+}
+
+const inMessage = (stream: ChunkStream): boolean => stream.payload !== null || stream.passing;
 
 const NO_BYTES = Buffer.alloc(0);
 const MESSAGE_HEADER_SIZE = [11, 7, 3, 0];
@@ -50,6 +76,7 @@ export class ChunkReader {
   readonly #maxAssembling: number;
   readonly #maxStreams: number;
   readonly #maxBuffered: number;
+  readonly #passThrough: PassThrough | null;
   readonly #streams = new Map<number, ChunkStream>();
   #chunkSize = DEFAULT_CHUNK_SIZE;
   #carry: Buffer = NO_BYTES;
@@ -66,6 +93,7 @@ export class ChunkReader {
     this.#maxAssembling = options.maxAssemblingStreams ?? DEFAULT_MAX_ASSEMBLING_STREAMS;
     this.#maxStreams = options.maxChunkStreams ?? DEFAULT_MAX_CHUNK_STREAMS;
     this.#maxBuffered = options.maxBufferedBytes ?? DEFAULT_MAX_BUFFERED_BYTES;
+    this.#passThrough = options.passThrough ?? null;
   }
 
   get chunkSize(): number {
@@ -85,10 +113,11 @@ export class ChunkReader {
     return this.#buffered + this.#carry.length;
   }
 
-  /** Abort Message: drops the partly received message on `chunkStreamId`, if any. */
+  /** Abort Message: drops the partly received message on `chunkStreamId`, if any (a pass-through one just ends). */
   abort(chunkStreamId: number): void {
     const stream = this.#streams.get(chunkStreamId);
     if (stream?.payload) this.#release(stream);
+    else if (stream !== undefined) stream.passing = false;
   }
 
   push(bytes: Uint8Array): void {
@@ -109,8 +138,14 @@ export class ChunkReader {
         offset += used;
         continue;
       }
+      const current = this.#current;
       const size = Math.min(this.#chunkLeft, data.length - offset);
-      this.#append(this.#current, data, offset, size);
+      if (current.passing) {
+        this.#passThrough!.onData(current, data, offset, offset + size, this.#currentId);
+        current.received += size;
+      } else {
+        this.#append(current, data, offset, size);
+      }
       offset += size;
       this.#chunkLeft -= size;
       if (this.#chunkLeft === 0) this.#endChunk();
@@ -136,7 +171,7 @@ export class ChunkReader {
     if (data.length < position + headerSize) return 0;
 
     const stream = this.#streams.get(chunkStreamId);
-    const continuing = stream?.payload != null;
+    const continuing = stream !== undefined && inMessage(stream);
     if (format !== 3 && continuing) {
       throw new RtmpError('bad-chunk', `type-${format} header on chunk stream ${chunkStreamId} while its message has ${stream.received} of ${stream.length} bytes`);
     }
@@ -192,7 +227,7 @@ export class ChunkReader {
       throw new RtmpError('too-many-chunk-streams', `chunk stream ${chunkStreamId} would be the ${this.#streams.size + 1}th; the limit is ${this.#maxStreams}`);
     }
     const stream: ChunkStream = {
-      timestamp: 0, delta: 0, length: 0, typeId: 0, messageStreamId: 0, extendedField: -1, payload: null, received: 0,
+      timestamp: 0, delta: 0, length: 0, typeId: 0, messageStreamId: 0, extendedField: -1, payload: null, received: 0, passing: false,
     };
     this.#streams.set(chunkStreamId, stream);
     return stream;
@@ -200,24 +235,32 @@ export class ChunkReader {
 
   /** Sets up reading of the chunk data after a header (new message or continuation). */
   #startMessage(stream: ChunkStream, chunkStreamId: number, timestamp: number): void {
-    if (stream.payload === null) {
+    if (!inMessage(stream)) {
       stream.timestamp = timestamp;
       stream.received = 0;
+      const passThrough = this.#passThrough !== null && this.#passThrough.typeIds.has(stream.typeId);
       if (stream.length === 0) {
-        this.#emit(stream, chunkStreamId, NO_BYTES);
+        if (passThrough) this.#passThrough!.onData(stream, NO_BYTES, 0, 0, chunkStreamId);
+        else this.#emit(stream, chunkStreamId, NO_BYTES);
         return;
       }
-      if (this.#assembling >= this.#maxAssembling) {
-        throw new RtmpError('too-many-chunk-streams', `more than ${this.#maxAssembling} chunk streams carry partly received messages`);
-      }
-      const size = Math.min(stream.length, EAGER_ALLOCATION_BYTES);
-      this.#reserve(size, chunkStreamId);
-      stream.payload = Buffer.allocUnsafe(size);
-      this.#assembling += 1;
+      // A pass-through message holds no buffer, so neither the assembling nor the buffered-bytes limit applies.
+      if (passThrough) stream.passing = true;
+      else this.#allocate(stream, chunkStreamId);
     }
     this.#current = stream;
     this.#currentId = chunkStreamId;
     this.#chunkLeft = Math.min(this.#chunkSize, stream.length - stream.received);
+  }
+
+  #allocate(stream: ChunkStream, chunkStreamId: number): void {
+    if (this.#assembling >= this.#maxAssembling) {
+      throw new RtmpError('too-many-chunk-streams', `more than ${this.#maxAssembling} chunk streams carry partly received messages`);
+    }
+    const size = Math.min(stream.length, EAGER_ALLOCATION_BYTES);
+    this.#reserve(size, chunkStreamId);
+    stream.payload = Buffer.allocUnsafe(size);
+    this.#assembling += 1;
   }
 
   #reserve(size: number, chunkStreamId: number): void {
@@ -244,7 +287,10 @@ export class ChunkReader {
   #endChunk(): void {
     const stream = this.#current!;
     this.#current = null;
-    if (stream.received === stream.length) {
+    if (stream.received !== stream.length) return;
+    if (stream.passing) {
+      stream.passing = false;
+    } else {
       const payload = stream.payload!;
       this.#release(stream);
       this.#emit(stream, this.#currentId, payload);

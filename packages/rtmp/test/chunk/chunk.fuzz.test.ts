@@ -5,6 +5,7 @@ import { ChunkReader, ChunkWriter, serializeMessage } from '../../src/chunk/inde
 import type { RtmpMessage } from '../../src/chunk/index.ts';
 import { RtmpError } from '../../src/errors.ts';
 import { recordingReader } from './helpers.ts';
+import type { Received } from './helpers.ts';
 
 const chunkStreamIdArb = fc.oneof(fc.integer({ min: 3, max: 63 }), fc.integer({ min: 64, max: 319 }), fc.integer({ min: 320, max: 65599 }));
 const timestampArb = fc.oneof(
@@ -66,40 +67,59 @@ for (const chunkSize of [1, 128, 4096, 65536]) {
       assert.deepEqual(out, strip(messages));
     }), { numRuns: chunkSize === 1 ? 30 : 80 });
   });
+
+  test(`ChunkWriter -> ChunkReader passing audio and video through: the same messages at chunk size ${chunkSize}`, () => {
+    fc.assert(fc.property(fc.array(runArb, { maxLength: 3 }), slicesArb, (runs, sizes) => {
+      const writer = new ChunkWriter();
+      writer.chunkSize = chunkSize;
+      const messages = runs.flat();
+      const { reader, messages: out } = recordingReader({}, [8, 9]);
+      reader.chunkSize = chunkSize;
+      pushInSlices(reader, Buffer.concat(messages.map((m) => writer.write(m, m.chunkStreamId))), sizes);
+      assert.deepEqual(out, strip(messages));
+      assert.equal(reader.bufferedBytes, 0);
+    }), { numRuns: chunkSize === 1 ? 30 : 80 });
+  });
 }
 
-/** Feeds bytes; anything thrown must be an RtmpError, and held bytes must stay within the configured bound. */
-function feedHostile(input: Uint8Array, sizes: number[], chunkSize: number): void {
+/**
+ * Feeds bytes; anything thrown must be an RtmpError, and held bytes must stay within the configured bound. Returns
+ * the messages read (pass-through ones rebuilt from their pieces) and whether the reader refused the input.
+ */
+function feedHostile(input: Uint8Array, sizes: number[], chunkSize: number, passThroughTypes: number[] = []): { messages: Received[]; refused: boolean } {
   const maxBufferedBytes = 1024 * 1024;
-  const reader = new ChunkReader({
-    maxMessageBytes: 256 * 1024,
-    maxBufferedBytes,
-    onMessage(message) {
-      if (message.typeId === 1 && message.payload.length >= 4) reader.chunkSize = Buffer.from(message.payload).readUInt32BE(0);
-      if (message.typeId === 2 && message.payload.length >= 4) reader.abort(Buffer.from(message.payload).readUInt32BE(0));
-    },
-  });
+  const { reader, messages } = recordingReader({ maxMessageBytes: 256 * 1024, maxBufferedBytes }, passThroughTypes);
   reader.chunkSize = chunkSize;
+  let refused = false;
   try {
     pushInSlices(reader, Buffer.from(input), sizes);
   } catch (error) {
     if (!(error instanceof RtmpError)) throw error;
+    refused = true;
   }
   assert.ok(reader.bufferedBytes <= maxBufferedBytes + 32);
+  return { messages, refused };
 }
 
-test('ChunkReader on random bytes: messages or RtmpError, bounded memory', () => {
-  fc.assert(fc.property(fc.uint8Array({ maxLength: 3000 }), slicesArb, fc.constantFrom(1, 128, 4096, 0x7fffffff), feedHostile), { numRuns: 400 });
+/** Passing types through changes what the reader holds, never what it reads: input it accepts assembling, it accepts the same. */
+function feedBothWays(input: Uint8Array, sizes: number[], chunkSize: number): void {
+  const assembled = feedHostile(input, sizes, chunkSize);
+  const passed = feedHostile(input, sizes, chunkSize, [8, 9, 18]);
+  if (!assembled.refused) assert.deepEqual(passed, assembled);
+}
+
+test('ChunkReader on random bytes: messages or RtmpError, bounded memory, with or without pass-through', () => {
+  fc.assert(fc.property(fc.uint8Array({ maxLength: 3000, size: 'max' }), slicesArb, fc.constantFrom(1, 128, 4096, 0x7fffffff), feedBothWays), { numRuns: 400 });
 });
 
-test('ChunkReader on mutated and truncated valid streams: messages or RtmpError', () => {
+test('ChunkReader on mutated and truncated valid streams: messages or RtmpError, with or without pass-through', () => {
   fc.assert(fc.property(
     fc.array(runArb, { minLength: 1, maxLength: 3 }), fc.array(fc.tuple(fc.nat(), fc.integer({ min: 0, max: 255 })), { maxLength: 10 }), fc.nat(), slicesArb,
     (runs, mutations, cut, sizes) => {
       const writer = new ChunkWriter();
       const valid = Buffer.concat(runs.flat().map((m) => writer.write(m, m.chunkStreamId)));
       for (const [at, value] of mutations) valid[at % valid.length] = value;
-      feedHostile(valid.subarray(0, cut % (valid.length + 1)), sizes, 128);
+      feedBothWays(valid.subarray(0, cut % (valid.length + 1)), sizes, 128);
     },
   ), { numRuns: 300 });
 });
