@@ -26,9 +26,17 @@ export interface HlsConfig {
    * MP4 / CMAF: version 7 with EXT-X-MAP init sections, .m4s segments; what MSE players append directly).
    */
   segmentFormat: SegmentFormat;
+  /**
+   * Low-Latency HLS (RFC 8216bis): 0 = off. Otherwise segments are also published as partial
+   * segments (CMAF fragments, EXT-X-PART) of at most this many milliseconds, the playlist
+   * answers blocking reloads (_HLS_msn/_HLS_part) and hints the next part. fMP4 only.
+   */
+  partTargetMs: number;
   /** Where segments live. Only memory for now: small, bounded, and gone with the process. */
   storage: 'memory';
 }
+
+const MIN_PART_TARGET_MS = 100;
 
 export const defaultHlsConfig: HlsConfig = {
   enabled: true,
@@ -42,6 +50,7 @@ export const defaultHlsConfig: HlsConfig = {
   viewerWindowMs: 10_000,
   firstSegmentWaitMs: 10_000,
   segmentFormat: 'ts',
+  partTargetMs: 0,
   storage: 'memory',
 };
 
@@ -72,6 +81,17 @@ export function resolveHlsConfig(overrides: Partial<HlsConfig> = {}): HlsConfig 
   }
   if (config.segmentFormat !== 'ts' && config.segmentFormat !== 'fmp4') {
     throw new HlsConfigError(`hls.segmentFormat '${String(config.segmentFormat)}' is not supported ('ts' or 'fmp4')`);
+  }
+  if (!Number.isFinite(config.partTargetMs) || config.partTargetMs < 0) throw new HlsConfigError(`hls.partTargetMs must be zero (off) or more, got ${config.partTargetMs}`);
+  if (config.partTargetMs > 0) {
+    // Refused rather than ignored: whoever asks for low latency must not get 6 s of it silently.
+    // Our MPEG-TS segments carry PAT/PMT only at their start, so their parts could not be
+    // independent; CMAF fragments are what LL-HLS players append part by part.
+    if (config.segmentFormat !== 'fmp4') throw new HlsConfigError(`hls.partTargetMs (${config.partTargetMs}) needs hls.segmentFormat 'fmp4' (Low-Latency HLS parts are CMAF fragments), got '${config.segmentFormat}'`);
+    // Below a frame or two a part holds nothing worth a request, and the playlist lists every one of them.
+    if (config.partTargetMs < MIN_PART_TARGET_MS || config.partTargetMs > config.targetDurationMs) {
+      throw new HlsConfigError(`hls.partTargetMs (${config.partTargetMs}) must be between ${MIN_PART_TARGET_MS} and hls.targetDurationMs (${config.targetDurationMs})`);
+    }
   }
   if (config.storage !== 'memory') throw new HlsConfigError(`hls.storage '${String(config.storage)}' is not supported (only 'memory')`);
   return config;

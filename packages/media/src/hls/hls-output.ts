@@ -6,6 +6,11 @@
 // players never notice more than a stall. If nobody comes back it gets EXT-X-ENDLIST (players finish
 // and stop polling), is still served for endedRetainMs, then dropped. A publish after the end starts
 // a new playlist under a new epoch.
+//
+// With Low-Latency HLS (partTargetMs > 0) requests may wait: a blocking playlist reload until the
+// playlist holds the segment or part it names, a preload-hinted part until it is complete. Each
+// waits on its stream's change notifications, bounded by three target durations (then 503, as
+// RFC 8216bis 6.2.5.2 suggests), and stops waiting when the client goes away.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { randomBytes } from 'node:crypto';
 import type { StreamHub } from '../hub/stream-hub.ts';
@@ -13,7 +18,8 @@ import { streamKey, type LiveStream } from '../hub/live-stream.ts';
 import type { MediaLog } from '../log.ts';
 import type { HlsConfig } from './config.ts';
 import { HlsStream, type HlsStreamStats } from './hls-stream.ts';
-import type { HlsPath } from './paths.ts';
+import type { HlsPartPath, HlsPath } from './paths.ts';
+import { BlockingRequestError, advancePartLimit, comparePositions, judgeBlockingRequest, parseBlockingRequest, type BlockingRequest } from './blocking-reload.ts';
 import { SEGMENT_EXTENSIONS, type SegmentExtension } from './segment-writer.ts';
 
 const CORS = { 'access-control-allow-origin': '*' };
@@ -41,6 +47,7 @@ export class HlsOutput {
   /** Segments never change under their URL (the epoch makes URLs unique), so caches may keep them as long as they are served. */
   readonly #segmentCacheControl: string;
   readonly #segmentExtension: SegmentExtension;
+  readonly #partLimit: number;
   #nextId = 1;
   #closed = false;
 
@@ -52,14 +59,15 @@ export class HlsOutput {
     const servedS = Math.ceil(((config.windowSegments + config.keepSegments) * config.maxSegmentDurationMs) / 1000);
     this.#segmentCacheControl = `public, max-age=${servedS}`;
     this.#segmentExtension = SEGMENT_EXTENSIONS[config.segmentFormat];
+    this.#partLimit = config.partTargetMs > 0 ? advancePartLimit(config.partTargetMs) : 0;
     if (!config.enabled) return;
     hub.on({ publish: (stream) => this.#published(stream), unpublish: (stream) => this.#unpublished(stream) });
   }
 
   /**
-   * Serves a playlist (/{app}/{stream}.m3u8), segment (/{app}/{stream}/{epoch}-{n}.ts or .m4s) or
-   * fMP4 init section ({epoch}-init-{id}.mp4) named by matchHlsPath; false when HLS is disabled or
-   * the path is not an HLS one.
+   * Serves a playlist (/{app}/{stream}.m3u8), segment (/{app}/{stream}/{epoch}-{n}.ts or .m4s),
+   * part ({epoch}-{n}.{part}.m4s) or fMP4 init section ({epoch}-init-{id}.mp4) named by
+   * matchHlsPath; false when HLS is disabled or the path is not an HLS one.
    */
   handleRequest(path: HlsPath, req: IncomingMessage, res: ServerResponse): boolean {
     if (!this.#config.enabled || path.extension === 'flv') return false;
@@ -78,6 +86,8 @@ export class HlsOutput {
       const init = path.epoch === entry.hls.epoch ? entry.hls.playlist.init(path.id) : undefined;
       if (init === undefined) notFound(res, `no init section ${path.epoch}-init-${path.id} of ${path.app}/${path.name}`);
       else this.#send(req, res, 'video/mp4', this.#segmentCacheControl, init.data);
+    } else if ('part' in path) {
+      this.#servePart(entry.hls, path, req, res);
     } else if (path.extension === 'ts' || path.extension === 'm4s') {
       // A .ts URL never names an fMP4 segment, nor .m4s an MPEG-TS one.
       const segment = path.epoch === entry.hls.epoch && path.extension === this.#segmentExtension ? entry.hls.playlist.segment(path.sequence) : undefined;
@@ -85,7 +95,7 @@ export class HlsOutput {
       else this.#send(req, res, SEGMENT_CONTENT_TYPES[path.extension], this.#segmentCacheControl, segment.data);
     } else {
       entry.hls.viewers.seen(clientOf(req), Date.now());
-      this.#servePlaylist(entry.hls, req, res);
+      this.#servePlaylist(entry.hls, path.query, req, res);
     }
     return true;
   }
@@ -106,31 +116,84 @@ export class HlsOutput {
     for (const [key, entry] of this.#entries) this.#drop(key, entry);
   }
 
-  #servePlaylist(hls: HlsStream, req: IncomingMessage, res: ServerResponse): void {
-    const text = hls.playlist.render();
-    if (text !== null) {
-      this.#send(req, res, 'application/vnd.apple.mpegurl', 'no-cache', text);
+  /**
+   * The playlist now, or (a stream just published) once its first segment is cut rather than make
+   * the player retry, or (a blocking reload) once it holds what the query asks for.
+   */
+  #servePlaylist(hls: HlsStream, query: string, req: IncomingMessage, res: ServerResponse): void {
+    let request: BlockingRequest | null = null;
+    if (this.#config.partTargetMs > 0) {
+      try {
+        request = parseBlockingRequest(query);
+      } catch (error) {
+        if (!(error instanceof BlockingRequestError)) throw error;
+        badRequest(res, error.message);
+        return;
+      }
+    }
+    const attempt = (): boolean => {
+      const text = hls.playlist.render();
+      if (text === null) {
+        if (hls.live) return false;
+        notFound(res, `HLS stream ${hls.app}/${hls.name} has no segment`);
+        return true;
+      }
+      // An ended playlist gets no more segments: blocking for one would only time out.
+      const verdict = request === null || hls.playlist.ended ? 'ready' : judgeBlockingRequest(request, hls.playlist.edge, this.#partLimit);
+      if (verdict === 'wait') return false;
+      if (verdict === 'too-far') badRequest(res, `_HLS_msn=${request!.msn}${request!.part === null ? '' : ` _HLS_part=${request!.part}`} is too far ahead of the playlist`);
+      else this.#send(req, res, 'application/vnd.apple.mpegurl', 'no-cache', text);
+      return true;
+    };
+    this.#hold(hls, res, attempt, request === null ? this.#config.firstSegmentWaitMs : this.#blockingTimeoutMs(hls), () => {
+      if (hls.playlist.render() === null) notFound(res, `HLS stream ${hls.app}/${hls.name} has no segment yet`);
+      else unavailable(res, `HLS stream ${hls.app}/${hls.name}: the playlist did not reach _HLS_msn=${request!.msn} in time`);
+    });
+  }
+
+  /** A part now, or, when it is the one the preload hint names, once it is complete. */
+  #servePart(hls: HlsStream, path: HlsPartPath, req: IncomingMessage, res: ServerResponse): void {
+    const position = { msn: path.sequence, part: path.part };
+    const name = `${path.epoch}-${path.sequence}.${path.part}.m4s of ${hls.app}/${hls.name}`;
+    if (this.#config.partTargetMs === 0 || path.epoch !== hls.epoch) {
+      notFound(res, `no part ${name}`);
       return;
     }
-    if (!hls.live) {
-      notFound(res, `HLS stream ${hls.app}/${hls.name} has no segment`);
-      return;
-    }
-    // Just published: answer when the first segment is cut rather than make the player retry.
-    const done = () => {
+    const attempt = (): boolean => {
+      const part = hls.playlist.part(position);
+      if (part !== undefined) {
+        this.#send(req, res, SEGMENT_CONTENT_TYPES.m4s, this.#segmentCacheControl, part.data);
+        return true;
+      }
+      // Once the playlist has moved past it (its segment ended first), the hinted part never comes.
+      if (hls.live && comparePositions(position, hls.playlist.nextPart) === 0) return false;
+      notFound(res, `no part ${name}`);
+      return true;
+    };
+    this.#hold(hls, res, attempt, this.#blockingTimeoutMs(hls), () => unavailable(res, `part ${name} was not complete in time`));
+  }
+
+  /** RFC 8216bis 6.2.5.2: a blocking request unanswered after three target durations gets 503. */
+  #blockingTimeoutMs(hls: HlsStream): number {
+    return 3 * Math.max(this.#config.targetDurationMs, hls.playlist.targetDurationS * 1000);
+  }
+
+  /** Answers now if `attempt` can, else on each change of the stream until it does, the client leaves or `timeoutMs` passes. */
+  #hold(hls: HlsStream, res: ServerResponse, attempt: () => boolean, timeoutMs: number, timedOut: () => void): void {
+    if (attempt()) return;
+    const stop = () => {
       clearTimeout(timer);
       cancel();
-      res.off('close', done);
+      res.off('close', stop);
     };
-    const cancel = hls.whenReady(() => {
-      done();
-      this.#servePlaylist(hls, req, res);
+    const cancel = hls.onChange(() => {
+      if (attempt()) stop();
     });
     const timer = setTimeout(() => {
-      done();
-      notFound(res, `HLS stream ${hls.app}/${hls.name} has no segment yet`);
-    }, this.#config.firstSegmentWaitMs);
-    res.on('close', done);
+      stop();
+      timedOut();
+    }, timeoutMs);
+    res.on('close', stop);
   }
 
   #send(req: IncomingMessage, res: ServerResponse, contentType: string, cacheControl: string, body: Buffer): void {
@@ -201,5 +264,17 @@ function clientOf(req: IncomingMessage): string {
 }
 
 function notFound(res: ServerResponse, message: string): void {
-  res.writeHead(404, { ...CORS, 'content-type': 'text/plain', 'cache-control': 'no-cache' }).end(`${message}\n`);
+  plainError(res, 404, message);
+}
+
+function badRequest(res: ServerResponse, message: string): void {
+  plainError(res, 400, message);
+}
+
+function unavailable(res: ServerResponse, message: string): void {
+  plainError(res, 503, message);
+}
+
+function plainError(res: ServerResponse, status: number, message: string): void {
+  res.writeHead(status, { ...CORS, 'content-type': 'text/plain', 'cache-control': 'no-cache' }).end(`${message}\n`);
 }

@@ -1,23 +1,42 @@
 // One stream's HLS rendition: a hub subscriber that segments the frames it is given and keeps the
-// playlist, across republishes, until the output ends it. Segments appear in the playlist in the
-// same call that receives the keyframe closing them, so availability costs no polling delay.
+// playlist, across republishes, until the output ends it. Segments (and LL-HLS parts) appear in
+// the playlist in the same call that receives the frame closing them, so availability costs no
+// polling delay, and whoever waits for them (blocking reloads, preload hints) hears at once.
 import { performance } from 'node:perf_hooks';
 import type { HubFrame } from '../hub/frame.ts';
 import type { Subscriber } from '../hub/subscriber.ts';
 import type { MediaLog } from '../log.ts';
 import type { HlsConfig } from './config.ts';
 import { MediaPlaylist } from './media-playlist.ts';
-import { Segmenter, type ClosedSegment } from './segmenter.ts';
+import { Segmenter, type ClosedPart, type ClosedSegment } from './segmenter.ts';
 import { ViewerCounter } from './viewer-counter.ts';
-import { initUri, segmentUri } from './paths.ts';
+import { initUri, partUri, segmentUri } from './paths.ts';
 import { SEGMENT_EXTENSIONS } from './segment-writer.ts';
 
-/** Milliseconds from the arrival of the keyframe that closes a segment to the playlist listing it. */
+/** A latency in milliseconds over its samples. */
 export interface AvailabilityStats {
   samples: number;
   lastMs: number;
   maxMs: number;
   meanMs: number;
+}
+
+class LatencyMeter {
+  #samples = 0;
+  #totalMs = 0;
+  #lastMs = 0;
+  #maxMs = 0;
+
+  add(ms: number): void {
+    this.#samples++;
+    this.#totalMs += ms;
+    this.#lastMs = ms;
+    this.#maxMs = Math.max(this.#maxMs, ms);
+  }
+
+  stats(): AvailabilityStats {
+    return { samples: this.#samples, lastMs: this.#lastMs, maxMs: this.#maxMs, meanMs: this.#samples === 0 ? 0 : this.#totalMs / this.#samples };
+  }
 }
 
 export interface HlsStreamStats {
@@ -31,7 +50,16 @@ export interface HlsStreamStats {
   /** Finished segments plus the one being built. */
   bytesInMemory: number;
   droppedFrames: number;
+  /** From the arrival of the keyframe that closes a segment to the playlist listing it: the server's own delay. */
   availability: AvailabilityStats;
+  /** LL-HLS partial segments produced (0 without parts). */
+  partsProduced: number;
+  /**
+   * From the arrival of a keyframe to the playlist listing the segment, and the part (LL-HLS),
+   * it is in: how long a player must wait for a frame it could start from.
+   */
+  keyframeToSegment: AvailabilityStats;
+  keyframeToPart: AvailabilityStats;
 }
 
 export class HlsStream implements Subscriber {
@@ -46,13 +74,16 @@ export class HlsStream implements Subscriber {
   readonly viewers: ViewerCounter;
   readonly #segmenter: Segmenter;
   readonly #log: MediaLog;
-  readonly #waiters = new Set<() => void>();
+  readonly #listeners = new Set<() => void>();
   #live = false;
   #segmentsProduced = 0;
-  #availabilitySamples = 0;
-  #availabilityTotalMs = 0;
-  #availabilityLastMs = 0;
-  #availabilityMaxMs = 0;
+  #partsProduced = 0;
+  readonly #availability = new LatencyMeter();
+  readonly #keyframeToSegment = new LatencyMeter();
+  readonly #keyframeToPart = new LatencyMeter();
+  /** Arrival of the first keyframe not yet in a listed segment, and not yet in a listed part. */
+  #keyframeAwaitingSegment: number | null = null;
+  #keyframeAwaitingPart: number | null = null;
 
   constructor(id: string, app: string, name: string, epoch: string, config: HlsConfig, log: MediaLog) {
     this.id = id;
@@ -66,9 +97,14 @@ export class HlsStream implements Subscriber {
       config.keepSegments,
       (sequence) => segmentUri(name, epoch, sequence, extension),
       (id) => initUri(name, epoch, id),
+      config.partTargetMs > 0 ? { partTargetMs: config.partTargetMs, partUri: (position) => partUri(name, epoch, position) } : null,
     );
     this.viewers = new ViewerCounter(config.viewerWindowMs);
-    this.#segmenter = new Segmenter(config, (message, fields) => log.warn('hls', message, { app, name, ...fields }));
+    this.#segmenter = new Segmenter(
+      config,
+      (message, fields) => log.warn('hls', message, { app, name, ...fields }),
+      (part) => this.#addPart(part),
+    );
   }
 
   get live(): boolean {
@@ -85,15 +121,15 @@ export class HlsStream implements Subscriber {
   deliver(frame: HubFrame): void {
     if (!this.#live) return;
     const arrivedAt = performance.now();
+    // Parts and the segment this frame closes hold only earlier frames.
     const closed = this.#segmenter.push(frame);
+    if (frame.kind === 'video' && frame.isKeyframe && !frame.isSequenceHeader) {
+      this.#keyframeAwaitingSegment ??= arrivedAt;
+      this.#keyframeAwaitingPart ??= arrivedAt;
+    }
     if (closed === null) return;
     this.#add(closed);
-    this.playlist.render();
-    const elapsed = performance.now() - arrivedAt;
-    this.#availabilitySamples++;
-    this.#availabilityTotalMs += elapsed;
-    this.#availabilityLastMs = elapsed;
-    this.#availabilityMaxMs = Math.max(this.#availabilityMaxMs, elapsed);
+    this.#availability.add(performance.now() - arrivedAt);
   }
 
   publishEnded(): void {
@@ -109,10 +145,10 @@ export class HlsStream implements Subscriber {
     this.#wake();
   }
 
-  /** Calls `ready` once the playlist has a segment or the stream ends; returns a cancel function. */
-  whenReady(ready: () => void): () => void {
-    this.#waiters.add(ready);
-    return () => this.#waiters.delete(ready);
+  /** Calls `changed` on every new part or segment and when the playlist ends, until cancelled (the returned function). */
+  onChange(changed: () => void): () => void {
+    this.#listeners.add(changed);
+    return () => this.#listeners.delete(changed);
   }
 
   stats(): HlsStreamStats {
@@ -126,26 +162,38 @@ export class HlsStream implements Subscriber {
       segmentsInMemory: this.playlist.segmentCount,
       bytesInMemory: this.playlist.bytes + this.#segmenter.openBytes,
       droppedFrames: this.#segmenter.droppedFrames,
-      availability: {
-        samples: this.#availabilitySamples,
-        lastMs: this.#availabilityLastMs,
-        maxMs: this.#availabilityMaxMs,
-        meanMs: this.#availabilitySamples === 0 ? 0 : this.#availabilityTotalMs / this.#availabilitySamples,
-      },
+      availability: this.#availability.stats(),
+      partsProduced: this.#partsProduced,
+      keyframeToSegment: this.#keyframeToSegment.stats(),
+      keyframeToPart: this.#keyframeToPart.stats(),
     };
+  }
+
+  #addPart(part: ClosedPart): void {
+    this.playlist.appendPart(part);
+    this.#partsProduced++;
+    this.#keyframeListed(this.#keyframeToPart, this.#keyframeAwaitingPart);
+    this.#keyframeAwaitingPart = null;
+    this.#wake();
   }
 
   #add(segment: ClosedSegment | null): void {
     if (segment === null) return;
     const stored = this.playlist.append(segment);
     this.#segmentsProduced++;
+    this.#keyframeListed(this.#keyframeToSegment, this.#keyframeAwaitingSegment);
+    this.#keyframeAwaitingSegment = null;
     this.#log.debug('hls', 'segment ready', { app: this.app, name: this.name, sequence: stored.sequence, durationMs: stored.durationMs, bytes: stored.data.length });
     this.#wake();
   }
 
+  #keyframeListed(meter: LatencyMeter, arrivedAt: number | null): void {
+    // Rendered now, so the measure includes what listing costs.
+    this.playlist.render();
+    if (arrivedAt !== null) meter.add(performance.now() - arrivedAt);
+  }
+
   #wake(): void {
-    const waiters = [...this.#waiters];
-    this.#waiters.clear();
-    for (const ready of waiters) ready();
+    for (const changed of [...this.#listeners]) changed();
   }
 }

@@ -2,17 +2,43 @@
 // rendered once per change and shared by every request; segments leaving the window are kept a
 // little longer for players that fetched an older playlist, then dropped. fMP4 segments name their
 // init section (EXT-X-MAP), which lives exactly as long as a segment that needs it.
-import type { ClosedSegment, InitSection } from './segmenter.ts';
+//
+// Low-Latency HLS (RFC 8216bis): the parts of the segment being built are listed after the last
+// complete segment, with a preload hint for the next one; a complete segment keeps its parts
+// listed while it ends within three target durations of the live edge, and in memory one segment
+// longer (for players holding the previous playlist). A complete segment's parts are views into
+// its bytes, so they cost no memory of their own.
+import type { ClosedPart, ClosedSegment, InitSection } from './segmenter.ts';
+import type { PartPosition, PlaylistEdge } from './blocking-reload.ts';
+
+export interface StoredPart extends ClosedPart {
+  position: PartPosition;
+}
 
 export interface StoredSegment extends ClosedSegment {
   sequence: number;
+  /** Its partial segments while they are kept (LL-HLS); empty without parts or once dropped. */
+  parts: StoredPart[];
 }
+
+export interface LowLatencyOptions {
+  partTargetMs: number;
+  partUri: (position: PartPosition) => string;
+}
+
+/** RFC 8216bis 4.4.3.8: PART-HOLD-BACK is at least twice the part target and SHOULD be three times. */
+const PART_HOLD_BACK_PARTS = 3;
+/** RFC 8216bis 6.2.2: parts are removed from the playlist once over three target durations from its end. */
+const PARTS_LISTED_TARGET_DURATIONS = 3;
 
 export class MediaPlaylist {
   readonly #windowSegments: number;
   readonly #keepSegments: number;
   readonly #segmentUri: (sequence: number) => string;
   readonly #initUri: (id: number) => string;
+  readonly #lowLatency: LowLatencyOptions | null;
+  /** Parts of the segment being built, which will get #nextSequence. */
+  #openParts: StoredPart[] = [];
   /** Oldest first: the kept segments, then the window. */
   readonly #segments: StoredSegment[] = [];
   #nextSequence = 0;
@@ -24,11 +50,12 @@ export class MediaPlaylist {
   #bytes = 0;
   #text: Buffer | null = null;
 
-  constructor(windowSegments: number, keepSegments: number, segmentUri: (sequence: number) => string, initUri: (id: number) => string) {
+  constructor(windowSegments: number, keepSegments: number, segmentUri: (sequence: number) => string, initUri: (id: number) => string, lowLatency: LowLatencyOptions | null = null) {
     this.#windowSegments = windowSegments;
     this.#keepSegments = keepSegments;
     this.#segmentUri = segmentUri;
     this.#initUri = initUri;
+    this.#lowLatency = lowLatency;
   }
 
   get ended(): boolean {
@@ -56,15 +83,37 @@ export class MediaPlaylist {
     return this.#targetDurationS;
   }
 
-  /** Adds a segment at the live edge; an ended playlist takes none (its owner starts a new one). */
+  /** What a blocking reload is judged against. */
+  get edge(): PlaylistEdge {
+    const lastSegment = this.#segments.at(-1);
+    return { lastSegment: lastSegment?.sequence ?? -1, lastPart: (this.#openParts.at(-1) ?? lastSegment?.parts.at(-1))?.position ?? null };
+  }
+
+  /** The part the preload hint names: the next one of the segment being built. */
+  get nextPart(): PartPosition {
+    return { msn: this.#nextSequence, part: this.#openParts.length };
+  }
+
+  /** Adds a part of the segment being built, listed at once. */
+  appendPart(part: ClosedPart): StoredPart {
+    const stored: StoredPart = { ...part, position: this.nextPart };
+    this.#openParts.push(stored);
+    this.#text = null;
+    return stored;
+  }
+
+  /** Adds a segment at the live edge, taking the parts appended since the last one as its own. */
   append(segment: ClosedSegment): StoredSegment {
-    const stored: StoredSegment = { ...segment, sequence: this.#nextSequence++ };
+    const stored: StoredSegment = { ...segment, sequence: this.#nextSequence++, parts: viewsInto(segment.data, this.#openParts) };
+    this.#openParts = [];
     const leaving = this.#window()[0];
     this.#segments.push(stored);
     this.#bytes += stored.data.length;
     if (this.#segments.length > this.#windowSegments && leaving?.discontinuity) this.#discontinuitySequence++;
     while (this.#segments.length > this.#windowSegments + this.#keepSegments) this.#bytes -= this.#segments.shift()!.data.length;
     this.#targetDurationS = Math.max(this.#targetDurationS, Math.ceil(stored.durationMs / 1000));
+    const keptFrom = this.#segments.length - this.#window().length + this.#partsListedFrom() - 1;
+    for (let i = 0; i < keptFrom; i++) this.#segments[i].parts = [];
     this.#text = null;
     return stored;
   }
@@ -79,6 +128,12 @@ export class MediaPlaylist {
   segment(sequence: number): StoredSegment | undefined {
     const first = this.#segments[0];
     return first === undefined ? undefined : this.#segments[sequence - first.sequence];
+  }
+
+  /** A part still kept: of the segment being built, or of a recent segment. */
+  part(position: PartPosition): StoredPart | undefined {
+    const parts = position.msn === this.#nextSequence ? this.#openParts : this.segment(position.msn)?.parts;
+    return parts?.[position.part];
   }
 
   /** An init section some window or kept segment needs. */
@@ -97,21 +152,72 @@ export class MediaPlaylist {
     return this.#segments.slice(-this.#windowSegments);
   }
 
+  /** Index in the window of the oldest segment whose parts are listed: those ending within three target durations of the edge. */
+  #partsListedFrom(): number {
+    const window = this.#window();
+    const horizonMs = PARTS_LISTED_TARGET_DURATIONS * Math.max(1, this.#targetDurationS) * 1000;
+    let fromEndMs = this.#openParts.reduce((total, part) => total + part.durationMs, 0);
+    let from = window.length;
+    while (from > 0 && fromEndMs < horizonMs) fromEndMs += window[--from].durationMs;
+    return from;
+  }
+
   #renderText(): string {
     const window = this.#window();
     // EXT-X-MAP outside I-frame playlists needs version 6; 7 is what fMP4 (CMAF) HLS declares.
     const version = window[0].init === null ? 3 : 7;
-    const lines = ['#EXTM3U', `#EXT-X-VERSION:${version}`, `#EXT-X-TARGETDURATION:${Math.max(1, this.#targetDurationS)}`, `#EXT-X-MEDIA-SEQUENCE:${window[0].sequence}`];
+    const lines = ['#EXTM3U', `#EXT-X-VERSION:${version}`, `#EXT-X-TARGETDURATION:${Math.max(1, this.#targetDurationS)}`];
+    const lowLatency = this.#lowLatency;
+    if (lowLatency !== null) {
+      lines.push(
+        `#EXT-X-SERVER-CONTROL:CAN-BLOCK-RELOAD=YES,PART-HOLD-BACK=${seconds(PART_HOLD_BACK_PARTS * lowLatency.partTargetMs)}`,
+        `#EXT-X-PART-INF:PART-TARGET=${seconds(lowLatency.partTargetMs)}`,
+      );
+    }
+    lines.push(`#EXT-X-MEDIA-SEQUENCE:${window[0].sequence}`);
     if (this.#discontinuitySequence > 0) lines.push(`#EXT-X-DISCONTINUITY-SEQUENCE:${this.#discontinuitySequence}`);
     let mapped: InitSection | null = null;
-    for (const segment of window) {
+    // Tags that belong to a segment go before its first part, or before it when no part is listed.
+    const begin = (segment: { discontinuity: boolean; init: InitSection | null }) => {
       if (segment.discontinuity) lines.push('#EXT-X-DISCONTINUITY');
       // A map holds for every segment after it until the next one (RFC 8216 4.3.2.5).
       if (segment.init !== null && segment.init.id !== mapped?.id) lines.push(`#EXT-X-MAP:URI="${this.#initUri(segment.init.id)}"`);
       mapped = segment.init;
-      lines.push(`#EXTINF:${(segment.durationMs / 1000).toFixed(3)},`, this.#segmentUri(segment.sequence));
+    };
+    const listParts = (parts: readonly StoredPart[]) => {
+      for (const part of parts) {
+        const independent = part.independent ? ',INDEPENDENT=YES' : '';
+        lines.push(`#EXT-X-PART:DURATION=${seconds(part.durationMs)},URI="${lowLatency!.partUri(part.position)}"${independent}`);
+      }
+    };
+    const partsFrom = lowLatency === null ? window.length : this.#partsListedFrom();
+    window.forEach((segment, i) => {
+      begin(segment);
+      if (i >= partsFrom) listParts(segment.parts);
+      lines.push(`#EXTINF:${seconds(segment.durationMs)},`, this.#segmentUri(segment.sequence));
+    });
+    if (lowLatency !== null) {
+      if (this.#openParts.length > 0) begin(this.#openParts[0]);
+      listParts(this.#openParts);
+      if (!this.#ended) lines.push(`#EXT-X-PRELOAD-HINT:TYPE=PART,URI="${lowLatency.partUri(this.nextPart)}"`);
     }
     if (this.#ended) lines.push('#EXT-X-ENDLIST');
     return lines.join('\n') + '\n';
   }
+}
+
+function seconds(ms: number): string {
+  return (ms / 1000).toFixed(3);
+}
+
+/** The parts re-pointed at the segment made of them, so the fragments they were cut as can go. */
+function viewsInto(segment: Buffer, parts: readonly StoredPart[]): StoredPart[] {
+  const total = parts.reduce((sum, part) => sum + part.data.length, 0);
+  if (total !== segment.length) return [...parts];
+  let offset = 0;
+  return parts.map((part) => {
+    const data = segment.subarray(offset, offset + part.data.length);
+    offset += part.data.length;
+    return { ...part, data };
+  });
 }

@@ -1,9 +1,11 @@
 // HLS URLs: the playlist at /{app}/{stream}.m3u8 (parsed by ../http/paths.ts), its segments at
-// /{app}/{stream}/{epoch}-{sequence}.ts (MPEG-TS) or .m4s (fMP4), and fMP4 init sections at
+// /{app}/{stream}/{epoch}-{sequence}.ts (MPEG-TS) or .m4s (fMP4), Low-Latency HLS partial
+// segments at /{app}/{stream}/{epoch}-{sequence}.{part}.m4s, and fMP4 init sections at
 // /{app}/{stream}/{epoch}-init-{id}.mp4. The epoch names one playlist's lifetime, so a stream that
 // is dropped and published again never reuses a URL a cache may still hold.
 import { parseMediaPath, type MediaPath } from '../http/paths.ts';
 import type { SegmentExtension } from './segment-writer.ts';
+import type { PartPosition } from './blocking-reload.ts';
 
 export interface HlsSegmentPath {
   app: string;
@@ -24,10 +26,21 @@ export interface HlsInitPath {
   query: string;
 }
 
-/** What HlsOutput serves: a playlist (a MediaPath with extension 'm3u8'), a segment or an init section. */
-export type HlsPath = MediaPath | HlsSegmentPath | HlsInitPath;
+/** A partial segment (LL-HLS, CMAF fragments only): part `part` of segment `sequence`. */
+export interface HlsPartPath {
+  app: string;
+  name: string;
+  extension: 'm4s';
+  epoch: string;
+  sequence: number;
+  part: number;
+  query: string;
+}
 
-const SEGMENT_PATH = /^\/(.+)\/([^/]+)\/([0-9a-z]+)-(init-)?(\d{1,15})\.(ts|m4s|mp4)$/;
+/** What HlsOutput serves: a playlist (a MediaPath with extension 'm3u8'), a segment, a part or an init section. */
+export type HlsPath = MediaPath | HlsSegmentPath | HlsPartPath | HlsInitPath;
+
+const SEGMENT_PATH = /^\/(.+)\/([^/]+)\/([0-9a-z]+)-(init-)?(\d{1,15})(?:\.(\d{1,6}))?\.(ts|m4s|mp4)$/;
 
 /** The HLS playlist, segment or init section a request URL names, or null when it names none. */
 export function matchHlsPath(url: string): HlsPath | null {
@@ -36,13 +49,15 @@ export function matchHlsPath(url: string): HlsPath | null {
   const queryAt = url.indexOf('?');
   const match = SEGMENT_PATH.exec(queryAt === -1 ? url : url.slice(0, queryAt));
   if (match === null) return null;
-  const [, app, name, epoch, init, number, extension] = match;
-  // Init sections and only they are named init-{id}.mp4.
+  const [, app, name, epoch, init, number, part, extension] = match;
+  // Init sections and only they are named init-{id}.mp4; only fMP4 segments have parts.
   if ((init !== undefined) !== (extension === 'mp4')) return null;
+  if (part !== undefined && extension !== 'm4s') return null;
   const query = queryAt === -1 ? '' : url.slice(queryAt + 1);
   try {
     const names = { app: decodeURIComponent(app), name: decodeURIComponent(name) };
     if (extension === 'mp4') return { ...names, extension, epoch, id: Number(number), query };
+    if (part !== undefined) return { ...names, extension: 'm4s', epoch, sequence: Number(number), part: Number(part), query };
     return { ...names, extension: extension as SegmentExtension, epoch, sequence: Number(number), query };
   } catch {
     return null;
@@ -52,6 +67,10 @@ export function matchHlsPath(url: string): HlsPath | null {
 /** A segment's URI as the playlist lists it: relative to the playlist, which lives in the app's directory. */
 export function segmentUri(name: string, epoch: string, sequence: number, extension: SegmentExtension = 'ts'): string {
   return `${encodeURIComponent(name)}/${epoch}-${sequence}.${extension}`;
+}
+
+export function partUri(name: string, epoch: string, position: PartPosition): string {
+  return `${encodeURIComponent(name)}/${epoch}-${position.msn}.${position.part}.m4s`;
 }
 
 export function initUri(name: string, epoch: string, id: number): string {

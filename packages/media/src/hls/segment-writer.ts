@@ -33,6 +33,11 @@ export interface SegmentWriter {
   begin(): number;
   video(dts: number, cts: number, data: Uint8Array, keyframe: boolean): number;
   audio(dts: number, data: Uint8Array): number;
+  /**
+   * Ends a partial segment (LL-HLS) at `endDts`, where the next part starts: the frames since the
+   * last part as one CMAF fragment, empty when there were none. null: the format has no parts (MPEG-TS).
+   */
+  part(endDts: number): Uint8Array | null;
   /** The finished segment; `endDts` is where the next segment starts (the last frame's end). Empty when nothing was written. */
   end(endDts: number): Uint8Array;
 }
@@ -83,6 +88,10 @@ class TsSegmentWriter implements SegmentWriter {
     return this.#add(this.#muxer.writeAudio(dts, data));
   }
 
+  part(): null {
+    return null;
+  }
+
   end(): Uint8Array {
     const data = Buffer.concat(this.#chunks, this.#bytes);
     this.#chunks = [];
@@ -102,6 +111,8 @@ class Fmp4SegmentWriter implements SegmentWriter {
   readonly #muxer: Fmp4Muxer;
   #video: Fmp4VideoSample[] = [];
   #audio: Fmp4AudioSample[] = [];
+  /** The segment's fragments so far, one per part: the segment is their concatenation. */
+  #fragments: Uint8Array[] = [];
 
   constructor(tracks: WriterTracks) {
     const { video, audio } = tracks;
@@ -117,6 +128,7 @@ class Fmp4SegmentWriter implements SegmentWriter {
   begin(): number {
     this.#video = [];
     this.#audio = [];
+    this.#fragments = [];
     return 0;
   }
 
@@ -133,11 +145,22 @@ class Fmp4SegmentWriter implements SegmentWriter {
     return data.length;
   }
 
-  end(endDts: number): Uint8Array {
+  part(endDts: number): Uint8Array {
     const samples = { video: this.#video, audio: this.#audio, endDts };
     this.#video = [];
     this.#audio = [];
-    return samples.video.length + samples.audio.length === 0 ? new Uint8Array(0) : this.#muxer.fragment(samples);
+    if (samples.video.length + samples.audio.length === 0) return new Uint8Array(0);
+    const fragment = this.#muxer.fragment(samples);
+    this.#fragments.push(fragment);
+    return fragment;
+  }
+
+  end(endDts: number): Uint8Array {
+    this.part(endDts);
+    const fragments = this.#fragments;
+    this.#fragments = [];
+    // One fragment (no parts) is the segment as it is; parts are copied once into the whole.
+    return fragments.length === 1 ? fragments[0] : Buffer.concat(fragments);
   }
 }
 

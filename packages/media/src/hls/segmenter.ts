@@ -1,7 +1,9 @@
 // Turns one stream's frames into HLS segments cut on keyframes. A state machine over frames: no
 // clock, no I/O. Each segment starts, for video, with a keyframe, and is self-contained (MPEG-TS:
-// PAT/PMT and SPS/PPS in front; fMP4: one moof + mdat after the init section it names), so a
-// player can start from any segment.
+// PAT/PMT and SPS/PPS in front; fMP4: moof + mdat pairs after the init section it names), so a
+// player can start from any segment. With Low-Latency HLS parts (fMP4), each segment is also cut
+// into partial segments, one CMAF fragment each, handed out as soon as they end: the segment is
+// their concatenation.
 import {
   parseVideoTagHeader,
   parseAudioTagHeader,
@@ -39,6 +41,17 @@ export interface ClosedSegment {
   discontinuity: boolean;
 }
 
+/** A partial segment (LL-HLS): one CMAF fragment of the segment being built. */
+export interface ClosedPart {
+  data: Buffer;
+  durationMs: number;
+  /** Starts with a keyframe (or is audio only): a player may begin decoding here. */
+  independent: boolean;
+  /** The init section and discontinuity of the segment the part belongs to. */
+  init: InitSection | null;
+  discontinuity: boolean;
+}
+
 export interface SegmenterLimits {
   targetDurationMs: number;
   maxSegmentDurationMs: number;
@@ -48,6 +61,8 @@ export interface SegmenterLimits {
 export interface SegmenterOptions extends SegmenterLimits {
   /** Default 'ts'. */
   segmentFormat?: SegmentFormat;
+  /** Longest partial segment; 0 (the default): no parts. */
+  partTargetMs?: number;
 }
 
 interface OpenSegment {
@@ -55,14 +70,20 @@ interface OpenSegment {
   startMs: number;
   lastMs: number;
   discontinuity: boolean;
+  partStartMs: number;
+  /** Set by the part's first frame of the timing track; null while it has none. */
+  partIndependent: boolean | null;
 }
 
 type Warn = (message: string, fields: Record<string, unknown>) => void;
+type PartSink = (part: ClosedPart) => void;
 
 export class Segmenter {
   readonly #limits: SegmenterLimits;
   readonly #format: SegmentFormat;
   readonly #warn: Warn;
+  readonly #partTargetMs: number;
+  readonly #onPart: PartSink;
   #video: { track: TsVideoTrack; record: Uint8Array } | null = null;
   /** The stream's video cannot go in the segment format (VP9, AV1, ...): segments carry its audio only. */
   #videoUnsupported = false;
@@ -90,10 +111,13 @@ export class Segmenter {
   #frameIntervalMs = 0;
   #droppedFrames = 0;
 
-  constructor(options: SegmenterOptions, warn: Warn) {
+  /** `onPart` receives each partial segment as it ends, before the segment it belongs to is returned. */
+  constructor(options: SegmenterOptions, warn: Warn, onPart: PartSink = () => {}) {
     this.#limits = options;
     this.#format = options.segmentFormat ?? 'ts';
+    this.#partTargetMs = options.partTargetMs ?? 0;
     this.#warn = warn;
+    this.#onPart = onPart;
   }
 
   /** Frames that could not be parsed or muxed, or whose codec the segment format cannot carry. */
@@ -160,6 +184,8 @@ export class Segmenter {
         // No keyframe in sight: cut anyway so memory stays bounded; the next segment starts mid-GOP.
         closed = this.#close(time);
         this.#openSegment(time);
+      } else if (this.#partEndsBefore(frame.kind, time)) {
+        this.#closePart(time);
       }
     }
     if (this.#open === null && startPoint) this.#openSegment(time);
@@ -173,6 +199,38 @@ export class Segmenter {
     else this.#time = rawTimestamp;
     this.#lastRawTimestamp = rawTimestamp;
     return this.#time;
+  }
+
+  /**
+   * Parts end on a frame of the timing track, at the last one that keeps them within the target
+   * (the frame interval says where the next frame would take them), so every part but a segment's
+   * last is close to the target and none is over it.
+   */
+  #partEndsBefore(kind: HubFrame['kind'], time: number): boolean {
+    const open = this.#open;
+    if (this.#partTargetMs === 0 || open === null || kind !== this.#timingKind()) return false;
+    return time > open.partStartMs && time - open.partStartMs + this.#frameIntervalMs > this.#partTargetMs;
+  }
+
+  /** The track whose frames time segments and parts: video when the muxer has it. */
+  #timingKind(): 'audio' | 'video' {
+    return this.#muxerHasVideo ? 'video' : 'audio';
+  }
+
+  /** Ends the open part at `endMs`; a part that got no frame goes on (its time joins the next one). */
+  #closePart(endMs: number): void {
+    const open = this.#open!;
+    const data = this.#muxer!.part(endMs + TIMELINE_OFFSET_MS);
+    if (data === null || data.length === 0) return;
+    this.#onPart({
+      data: Buffer.from(data.buffer, data.byteOffset, data.length),
+      durationMs: Math.max(0, endMs - open.partStartMs),
+      independent: open.partIndependent ?? false,
+      init: this.#init,
+      discontinuity: open.discontinuity,
+    });
+    open.partStartMs = endMs;
+    open.partIndependent = null;
   }
 
   #isStartPoint(frame: HubFrame, time: number): boolean {
@@ -199,13 +257,14 @@ export class Segmenter {
       this.#audioStale = false;
     }
     const bytes = this.#muxer.begin();
-    this.#open = { bytes, startMs: time, lastMs: time, discontinuity: this.#discontinuityPending };
+    this.#open = { bytes, startMs: time, lastMs: time, discontinuity: this.#discontinuityPending, partStartMs: time, partIndependent: null };
     this.#discontinuityPending = false;
     this.#startedAny = true;
   }
 
   /** Null when no frame made it into the segment (fMP4 has nothing to write then). */
   #close(endMs: number): ClosedSegment | null {
+    if (this.#partTargetMs > 0) this.#closePart(endMs);
     const open = this.#open!;
     this.#open = null;
     const data = this.#muxer!.end(endMs + TIMELINE_OFFSET_MS);
@@ -231,7 +290,9 @@ export class Segmenter {
       return;
     }
     open.lastMs = Math.max(open.lastMs, time);
-    if (kind === (this.#muxerHasVideo ? 'video' : 'audio')) {
+    if (kind === this.#timingKind()) {
+      // Every audio frame is a sync sample; video needs a keyframe.
+      open.partIndependent ??= kind === 'audio' || keyframe;
       if (this.#lastTimingFrameMs !== null && time > this.#lastTimingFrameMs) this.#frameIntervalMs = time - this.#lastTimingFrameMs;
       this.#lastTimingFrameMs = time;
     }
