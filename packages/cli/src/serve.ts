@@ -84,7 +84,7 @@ export async function startPlatform(settings: ServeSettings): Promise<RunningPla
       gopCacheBytes: settings.gopCacheBytes,
       mergeWindowMs: settings.mergeWindowMs,
       record: { enabled: settings.record, dir: join(settings.dataDir, 'recordings') },
-      hls: { segmentFormat: settings.hlsFormat },
+      hls: { segmentFormat: settings.hlsFormat, partTargetMs: settings.hlsPartMs },
       auth: {
         secrets: settings.authSecret === '' ? [] : parseSecretList(settings.authSecret),
         requirePublishToken: settings.authPublish,
