@@ -1,15 +1,26 @@
 // HTTP-FLV and WebSocket-FLV viewers: authorised like any player, attached to the hub as
 // FLV subscribers, listed with the other clients (and kickable) while they watch.
+import { once } from 'node:events';
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Socket } from 'node:net';
 import type { WebSocket } from 'ws';
 import type { MediaContext } from '../media-context.ts';
 import { BatchedWriter, writableSink, type ByteSink } from '../delivery/batched-writer.ts';
 import { PlayerQueue } from '../delivery/player-queue.ts';
 import type { Client, ClientStats } from '../metrics/client-registry.ts';
 import { FlvPlayer } from './flv-player.ts';
+import { takeOverConnection } from './connection-takeover.ts';
 import type { MediaPath } from './paths.ts';
 
 export const CORS = { 'access-control-allow-origin': '*' };
+
+const FLV_HEADERS = { ...CORS, 'content-type': 'video/x-flv', 'cache-control': 'no-cache', connection: 'close' };
+/** FLV_HEADERS as header lines, for the head written straight to a taken-over connection. */
+const FLV_HEAD_FIELDS = Object.entries(FLV_HEADERS)
+  .map(([name, value]) => `${name}: ${value}\r\n`)
+  .join('');
+/** How long a viewer ended gracefully (publisher left, server shutting down) may take to read the rest. */
+const GRACEFUL_END_MS = 5000;
 
 export class FlvEndpoint {
   readonly #context: MediaContext;
@@ -25,19 +36,41 @@ export class FlvEndpoint {
       res.writeHead(refusal.status, { ...CORS, 'content-type': 'text/plain' }).end(`${refusal.reason}\n`);
       return;
     }
-    // No chunked transfer coding: the body simply runs until the connection closes (HTTP/1.1
-    // allows it with Connection: close). Tags then go straight to the socket, one writev per
-    // batch, instead of a chunk-size line and the data as separate writes through the response.
-    res.useChunkedEncodingByDefault = false;
-    res.writeHead(200, { ...CORS, 'content-type': 'video/x-flv', 'cache-control': 'no-cache', connection: 'close' });
     if (req.method === 'HEAD') {
-      res.end();
+      res.writeHead(200, FLV_HEADERS).end();
       return;
     }
-    res.flushHeaders();
-    const socket = req.socket;
+    // A pipelined request gets the connection once the responses before it are done.
+    if (res.socket === null) await once(res, 'socket');
+    if (req.socket.destroyed) return;
+    this.#attachHttp(media, takeOverConnection(req, res));
+  }
+
+  /**
+   * Serves a viewer on a connection taken from node:http. No chunked transfer coding: the body
+   * simply runs until the connection closes (HTTP/1.1 allows it with Connection: close), so tags
+   * go straight to the socket, one writev per batch.
+   */
+  #attachHttp(media: MediaPath, socket: Socket): void {
+    socket.write(`HTTP/1.1 200 OK\r\n${FLV_HEAD_FIELDS}date: ${new Date().toUTCString()}\r\n\r\n`);
     socket.setNoDelay(true);
-    this.#attach('flv', media, socket.remoteAddress ?? '', socket.remotePort, writableSink(socket), (graceful) => (graceful ? socket.end() : socket.destroy()), (onClose) => socket.on('close', onClose));
+    // 'close' follows every error; the player is cleaned up there.
+    socket.on('error', () => {});
+    // A viewer that shuts down its side has stopped watching.
+    socket.on('end', () => socket.destroy());
+    // Reads (and drops) whatever the viewer sends, so that its hang-up is seen.
+    socket.resume();
+    const end = (graceful: boolean) => {
+      if (!graceful) {
+        socket.destroy();
+        return;
+      }
+      socket.end();
+      // node:http no longer tracks the connection, so closeAllConnections() at shutdown does not
+      // reach it: a viewer that stops reading must not hold the server open.
+      socket.setTimeout(GRACEFUL_END_MS, () => socket.destroy());
+    };
+    this.#attach('flv', media, socket.remoteAddress ?? '', socket.remotePort, writableSink(socket), end, (onClose) => socket.on('close', onClose));
   }
 
   async serveWebSocket(media: MediaPath, ws: WebSocket, req: IncomingMessage): Promise<void> {

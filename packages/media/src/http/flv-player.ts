@@ -1,5 +1,6 @@
-// A viewer of a live stream as FLV: over HTTP (chunked response) or WebSocket (binary
-// messages). Each frame is framed as an FLV tag once per stream and shared by all viewers.
+// A viewer of a live stream as FLV: over HTTP (a body that runs until the connection closes)
+// or WebSocket (binary messages). Each frame is framed as an FLV tag once per stream and
+// shared by all viewers.
 import { flvFileHeader, flvTagSize, writeFlvTag, TAG_TYPE_AUDIO, TAG_TYPE_VIDEO, TAG_TYPE_SCRIPT } from '@livelink/flv';
 import type { HubFrame } from '../hub/frame.ts';
 import type { LiveStream } from '../hub/live-stream.ts';
