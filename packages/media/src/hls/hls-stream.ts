@@ -121,15 +121,16 @@ export class HlsStream implements Subscriber {
   deliver(frame: HubFrame): void {
     if (!this.#live) return;
     const arrivedAt = performance.now();
-    // Parts and the segment this frame closes hold only earlier frames.
     const closed = this.#segmenter.push(frame);
+    if (closed !== null) {
+      this.#add(closed);
+      this.#availability.add(performance.now() - arrivedAt);
+    }
+    // Only now: the parts and the segment this frame closed hold earlier frames, not this one.
     if (frame.kind === 'video' && frame.isKeyframe && !frame.isSequenceHeader) {
       this.#keyframeAwaitingSegment ??= arrivedAt;
       this.#keyframeAwaitingPart ??= arrivedAt;
     }
-    if (closed === null) return;
-    this.#add(closed);
-    this.#availability.add(performance.now() - arrivedAt);
   }
 
   publishEnded(): void {
