@@ -59,6 +59,32 @@ test('a stalled reader skips to keyframes past the drop limit and is cut past th
   assert.ok(backlog <= 5000 + 1000, `backlog stays bounded: ${backlog}`);
 });
 
+test('a reader whose backlog drained between flushes resumes on the next keyframe', () => {
+  // The queue checks a bound kept at the last flush; a kernel that drained since must still be seen.
+  let backlog = 0;
+  const sink: ByteSink = {
+    writeBatch(chunks) {
+      for (const chunk of chunks) backlog += chunk.byteLength;
+    },
+    get backlogBytes() {
+      return backlog;
+    },
+  };
+  const writer = new BatchedWriter(sink, new FlushScheduler(0));
+  const queue = new PlayerQueue(writer, { dropBytes: 1000, disconnectBytes: 5000, skipTimeoutMs: 10_000 }, () => assert.fail('no overflow'));
+  const offer = (f: HubFrame) => queue.offer(f, f.payload);
+  offer(frame('video', true, 1200));
+  writer.flush();
+  offer(frame('video', false, 100));
+  assert.equal(queue.state, 'skipping');
+  assert.ok(writer.pendingBytesBound >= writer.pendingBytes);
+  backlog = 0; // the kernel took everything; no flush since
+  offer(frame('video', true, 100));
+  assert.equal(queue.state, 'flowing');
+  writer.flush();
+  assert.equal(writer.pendingBytesBound, writer.pendingBytes);
+});
+
 test('in throughput mode a starting player gets its first picture at the end of the turn, live frames within the window', async () => {
   const sink = stalledSink();
   const writer = new BatchedWriter(sink, new FlushScheduler(150));

@@ -55,7 +55,9 @@ export class PlayerQueue {
 
   /** Offers a frame, encoded for this player's wire format. */
   offer(frame: HubFrame, bytes: Buffer): void {
-    const pending = this.#writer.pendingBytes;
+    // Below half the drop threshold every decision here is the same for the bound as for the exact figure.
+    let pending = this.#writer.pendingBytesBound;
+    if (pending > this.#limits.dropBytes / 2) pending = this.#writer.pendingBytes;
     if (pending > this.#limits.disconnectBytes) {
       this.#onOverflow(`slow reader: ${pending} bytes pending`);
       return;

@@ -12,7 +12,13 @@ export class HubFrame {
   /** A video keyframe, or any audio frame of an audio-only stream: a point a player may start from. */
   readonly isKeyframe: boolean;
   readonly isSequenceHeader: boolean;
-  #encodings: Map<string, Buffer> | undefined;
+  /**
+   * The first wire format asked for and its bytes, outside the map: a stream's players nearly all share
+   * one format, and this lookup runs for every frame and player.
+   */
+  #firstFormat: string | null = null;
+  #firstEncoding: Buffer | null = null;
+  #otherEncodings: Map<string, Buffer> | undefined;
 
   constructor(kind: FrameKind, timestamp: number, payload: Buffer, isKeyframe: boolean, isSequenceHeader: boolean) {
     this.kind = kind;
@@ -28,11 +34,17 @@ export class HubFrame {
    * with the same name receive the same buffer.
    */
   encoded(format: string, encode: (frame: HubFrame) => Buffer): Buffer {
-    this.#encodings ??= new Map();
-    let bytes = this.#encodings.get(format);
+    if (format === this.#firstFormat) return this.#firstEncoding!;
+    if (this.#firstFormat === null) {
+      this.#firstFormat = format;
+      this.#firstEncoding = encode(this);
+      return this.#firstEncoding;
+    }
+    this.#otherEncodings ??= new Map();
+    let bytes = this.#otherEncodings.get(format);
     if (bytes === undefined) {
       bytes = encode(this);
-      this.#encodings.set(format, bytes);
+      this.#otherEncodings.set(format, bytes);
     }
     return bytes;
   }
