@@ -76,6 +76,7 @@ describe('player page', () => {
       assert.equal(await page.textContent('.fact-audio'), 'AAC-LC · 44.1 kHz · mono');
       assert.equal(await page.textContent('.badge'), 'LIVE');
       assert.match((await page.textContent('.fact-buffer')) ?? '', /^\d+\.\d s$/);
+      assert.equal(await page.textContent('.fact-latency'), '—', 'mpegts.js does not know where the live edge is');
       assert.ok(report.startupSeconds < 5, `started after ${report.startupSeconds} s`);
       await saveScreenshot(page, 'web-player-flv');
     });
@@ -93,6 +94,10 @@ describe('player page', () => {
     await withPage('/play/live/demo?mode=hls', async (page) => {
       await expectVideoPlays(page, { minSeconds: 3, width: 640, height: 360 });
       assert.equal(await stage(page, 'engine'), 'hls.js');
+      // A playlist without parts or HOLD-BACK: hls.js aims three target durations behind the edge.
+      const latency = (await page.textContent('.fact-latency')) ?? '';
+      assert.match(latency, /^\d+\.\d s behind live \(target \d+\.\d s\)$/);
+      assert.ok(latency.endsWith(`(target ${(3 * media.hlsTargetDuration).toFixed(1)} s)`), latency);
       await saveScreenshot(page, 'web-player-hls');
     });
   });

@@ -3,6 +3,7 @@ import { describe, test } from 'node:test';
 import {
   describeAudio,
   describeCodec,
+  describeLatency,
   describeVideo,
   describeViewers,
   formatBitrate,
@@ -88,5 +89,10 @@ describe('figures', () => {
     assert.equal(formatUptime(start, at(3720)), '1h 02m');
     assert.equal(formatUptime(start, at(-5)), '0s', 'clock skew never shows negative time');
     assert.equal(formatUptime('not a date', at(1)), '—');
+  });
+
+  test('latency with the target the player steers towards, naming Low-Latency HLS', () => {
+    assert.equal(describeLatency({ seconds: 1.64, targetSeconds: 1.5, lowLatency: true }), '1.6 s behind live (LL-HLS, target 1.5 s)');
+    assert.equal(describeLatency({ seconds: 6.31, targetSeconds: 6, lowLatency: false }), '6.3 s behind live (target 6.0 s)');
   });
 });

@@ -4,6 +4,9 @@ import type { Engine, EngineCallbacks } from './engine.ts';
 
 type HlsConstructor = typeof Hls;
 
+/** In target durations: twice the distance hls.js keeps from the edge of a playlist without parts or HOLD-BACK. */
+const MAX_LATENCY_TARGET_DURATIONS = 6;
+
 let hlsModule: Promise<HlsConstructor> | undefined;
 
 /** Loads hls.js on first use: most viewers play FLV and never need it. */
@@ -32,11 +35,15 @@ export function createHlsJsEngine(HlsJs: HlsConstructor, { video, url, callbacks
         errorRetry: { maxNumRetry: 1, retryDelayMs: 500, maxRetryDelayMs: 1000 },
       },
     },
-    liveSyncDurationCount: 3,
-    liveMaxLatencyDurationCount: 6,
+    // No liveSync* setting: any of them overrides the playlist's PART-HOLD-BACK, and Low-Latency HLS would play
+    // three whole segments behind the edge. Without one hls.js aims at PART-HOLD-BACK (lowLatencyMode is on by
+    // default) and, on playlists without parts or HOLD-BACK, at three target durations.
     maxLiveSyncPlaybackRate: 1.5,
     backBufferLength: 30,
   });
+  // Jump back to the edge when the player falls this far behind (a throttled background tab, a long stall).
+  // Set after construction because hls.js only accepts it in the constructor together with liveSyncDurationCount.
+  hls.config.liveMaxLatencyDurationCount = MAX_LATENCY_TARGET_DURATIONS;
   let recoveredMediaError = false;
 
   hls.on(HlsJs.Events.ERROR, (_event, data) => {
@@ -56,6 +63,13 @@ export function createHlsJsEngine(HlsJs: HlsConstructor, { video, url, callbacks
 
   return {
     kind: 'hls.js',
+    liveLatency() {
+      const details = hls.latestLevelDetails;
+      const target = hls.targetLatency;
+      // hls.latency is 0 until the playhead has moved on a loaded live playlist.
+      if (!details?.live || target === null || hls.latency <= 0) return undefined;
+      return { seconds: hls.latency, targetSeconds: target, lowLatency: details.partTarget > 0 };
+    },
     destroy() {
       hls.destroy();
     },

@@ -19,8 +19,20 @@ export interface EngineCallbacks {
   onLog(message: string): void;
 }
 
+/** How far the playhead is behind the live edge, as an engine that knows the edge estimates it. */
+export interface LiveLatency {
+  /** Seconds from the playhead to the newest media the server has announced. */
+  seconds: number;
+  /** The latency the engine steers towards (HLS: PART-HOLD-BACK, HOLD-BACK or three target durations). */
+  targetSeconds: number;
+  /** The stream comes as Low-Latency HLS (partial segments). */
+  lowLatency: boolean;
+}
+
 export interface Engine {
   readonly kind: EngineKind;
+  /** Undefined while the engine cannot tell; engines that never know the edge (mpegts.js) leave it out. */
+  liveLatency?(): LiveLatency | undefined;
   destroy(): void;
 }
 

@@ -1,5 +1,6 @@
 // Human-readable labels for stream facts. Pure functions, shared by the list and the player page.
 import type { AudioTrackInfo, PlayerCounts, VideoTrackInfo } from './api.ts';
+import type { LiveLatency } from './engine.ts';
 
 const AVC_PROFILES: Readonly<Record<number, string>> = {
   0x42: 'Baseline',
@@ -98,4 +99,10 @@ export function formatUptime(startedAt: string, now: number): string {
   if (seconds < 60) return `${seconds}s`;
   if (seconds < 3600) return `${Math.floor(seconds / 60)}m ${pad(seconds % 60)}s`;
   return `${Math.floor(seconds / 3600)}h ${pad(Math.floor((seconds % 3600) / 60))}m`;
+}
+
+/** "1.6 s behind live (LL-HLS, target 1.5 s)": what the viewer waits for, and what the player aims at. */
+export function describeLatency({ seconds, targetSeconds, lowLatency }: LiveLatency): string {
+  const target = `target ${targetSeconds.toFixed(1)} s`;
+  return `${seconds.toFixed(1)} s behind live (${lowLatency ? `LL-HLS, ${target}` : target})`;
 }

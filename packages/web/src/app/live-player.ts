@@ -2,7 +2,15 @@
 // MSE cannot play the FLV, and tears the engine down and rebuilds it (with backoff) whenever the stream
 // breaks off, ends or stops advancing, which is what a viewer sees when the publisher reconnects.
 import { backoffDelay, RECONNECT_BACKOFF, type BackoffPolicy } from './backoff.ts';
-import { startPlayback, type Engine, type EngineCallbacks, type EngineFailure, type EngineKind, type TrackHint } from './engine.ts';
+import {
+  startPlayback,
+  type Engine,
+  type EngineCallbacks,
+  type EngineFailure,
+  type EngineKind,
+  type LiveLatency,
+  type TrackHint,
+} from './engine.ts';
 import { createHlsJsEngine, createNativeHlsEngine, loadHlsJs } from './engine-hls.ts';
 import { createMpegtsEngine, loadMpegts } from './engine-mpegts.ts';
 
@@ -36,6 +44,8 @@ export interface PlaybackStatus {
   retryInMs: number | undefined;
   /** Seconds of media buffered ahead of the playhead: the part of the latency the player controls. */
   bufferSeconds: number | undefined;
+  /** Distance from the live edge, where the engine knows the edge (hls.js). */
+  latency: LiveLatency | undefined;
   /** Why the requested mode is not the one playing, if it is not. */
   fallback: string | undefined;
   message: string;
@@ -275,6 +285,7 @@ export class LivePlayer {
       failures: this.#failures,
       retryInMs: this.#retryAt === undefined ? undefined : Math.max(0, this.#retryAt - Date.now()),
       bufferSeconds,
+      latency: this.#engine?.liveLatency?.(),
       fallback: this.#mode !== 'hls' ? this.#flvUnplayable : undefined,
       message: this.#message,
     });

@@ -2,7 +2,7 @@
 import { fetchStream, streamPath, type StreamInfo } from './api.ts';
 import { el } from './dom.ts';
 import type { EngineKind } from './engine.ts';
-import { describeAudio, describeVideo, describeViewers, formatBitrate, formatUptime } from './format.ts';
+import { describeAudio, describeLatency, describeVideo, describeViewers, formatBitrate, formatUptime } from './format.ts';
 import { isPlaybackMode, LivePlayer, type PlaybackMode, type PlaybackStatus, type StreamUrls } from './live-player.ts';
 
 const INFO_REFRESH_MS = 2000;
@@ -53,6 +53,7 @@ export function renderPlayerPage(root: HTMLElement, app: string, name: string): 
   const [uptimeDt, uptimeDd] = fact('Live for', 'fact-uptime');
   const [engineDt, engineDd] = fact('Player', 'fact-engine');
   const [bufferDt, bufferDd] = fact('Buffer', 'fact-buffer');
+  const [latencyDt, latencyDd] = fact('Latency', 'fact-latency');
   const log = el('pre', { class: 'log' });
   const logLines: string[] = [];
   const appendLog = (message: string) => {
@@ -91,7 +92,7 @@ export function renderPlayerPage(root: HTMLElement, app: string, name: string): 
         'dl',
         { class: 'facts' },
         videoDt, videoDd, audioDt, audioDd, bitrateDt, bitrateDd, viewersDt, viewersDd,
-        uptimeDt, uptimeDd, engineDt, engineDd, bufferDt, bufferDd,
+        uptimeDt, uptimeDd, engineDt, engineDd, bufferDt, bufferDd, latencyDt, latencyDd,
       ),
       el('details', { class: 'log-panel' }, el('summary', {}, 'Player log'), log),
     ),
@@ -109,6 +110,8 @@ export function renderPlayerPage(root: HTMLElement, app: string, name: string): 
     engineDd.textContent = `${engine}${reconnects}`;
     engineDd.title = status.fallback ? `Fallback: ${status.fallback}` : '';
     bufferDd.textContent = status.bufferSeconds === undefined ? '—' : `${status.bufferSeconds.toFixed(1)} s`;
+    stage.dataset.latency = status.latency?.seconds.toFixed(3) ?? '';
+    latencyDd.textContent = status.latency ? describeLatency(status.latency) : '—';
   }
 
   function showInfo(stream: StreamInfo | undefined): void {
