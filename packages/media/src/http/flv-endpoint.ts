@@ -52,10 +52,10 @@ export class FlvEndpoint {
    * go straight to the socket, one writev per batch.
    */
   #attachHttp(media: MediaPath, socket: Socket): void {
-    socket.write(`HTTP/1.1 200 OK\r\n${FLV_HEAD_FIELDS}date: ${new Date().toUTCString()}\r\n\r\n`);
-    socket.setNoDelay(true);
     // 'close' follows every error; the player is cleaned up there.
     socket.on('error', () => {});
+    socket.write(`HTTP/1.1 200 OK\r\n${FLV_HEAD_FIELDS}date: ${new Date().toUTCString()}\r\n\r\n`);
+    socket.setNoDelay(true);
     // A viewer that shuts down its side has stopped watching.
     socket.on('end', () => socket.destroy());
     // Reads (and drops) whatever the viewer sends, so that its hang-up is seen.
