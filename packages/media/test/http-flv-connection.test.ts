@@ -1,6 +1,7 @@
 // HTTP-FLV on a connection taken from node:http: the wire format a viewer sees (status line,
 // headers, FLV), that node:http's per-request objects are freed while the viewer watches, and
-// every way a viewer's connection ends (hang-up, kick, publisher leaving, shutdown).
+// every way a viewer's connection ends (hang-up, kick, publisher leaving, shutdown). And
+// WebSocket-FLV: the same byte stream, whatever the message boundaries.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
@@ -11,6 +12,7 @@ import { FlvDemuxer, TAG_TYPE_AUDIO, TAG_TYPE_VIDEO, type FlvTag } from '@liveli
 import { MediaServer } from '../src/index.ts';
 import type { LiveStream } from '../src/hub/live-stream.ts';
 import type { Publisher } from '../src/hub/subscriber.ts';
+import { WebSocket } from 'ws';
 import { waitFor } from './support/peers.ts';
 
 // FLV tag bodies as an H.264/AAC encoder sends them.
@@ -35,6 +37,9 @@ async function startHarness(): Promise<Harness> {
   const http = createServer((req, res) => {
     requests.push(new WeakRef(req), new WeakRef(res));
     if (!media.handleRequest(req, res)) res.writeHead(404).end();
+  });
+  http.on('upgrade', (req, socket, head) => {
+    if (!media.handleUpgrade(req, socket, head)) socket.destroy();
   });
   await new Promise<void>((resolve) => http.listen(0, '127.0.0.1', resolve));
   return {
@@ -252,6 +257,41 @@ test('an HTTP-FLV request pipelined behind another request is served once the fi
     assert.equal(second().headers.get('content-type'), 'video/x-flv');
     await waitFor(() => flvTags(second().body).length === 3, 5000, 'the FLV tags');
     viewer.socket.destroy();
+  } finally {
+    await server.close();
+  }
+});
+
+test('a WebSocket-FLV viewer gets the FLV byte stream across its messages, and is cut when kicked', async () => {
+  const server = await startHarness();
+  const { stream } = server.publish('ws');
+  try {
+    const ws = new WebSocket(`ws://127.0.0.1:${server.port}/live/ws.flv`);
+    const messages: Buffer[] = [];
+    ws.on('message', (data: Buffer) => messages.push(data));
+    const closed = new Promise<void>((resolve) => ws.on('close', () => resolve()));
+    await waitFor(() => flvTags(Buffer.concat(messages)).length === 3, 5000, 'the sequence headers and keyframe');
+    // Audio and video in one turn: one batch of two tags.
+    stream.ingest('audio', 40, Buffer.from([0xaf, 0x01, 1, 2, 3]));
+    stream.ingest('video', 40, interframe());
+    await waitFor(() => flvTags(Buffer.concat(messages)).length === 5, 5000, 'the next frames');
+    const bytes = Buffer.concat(messages);
+    assert.equal(bytes.subarray(0, 3).toString(), 'FLV');
+    const tags = flvTags(bytes);
+    assert.deepEqual(tags.map((tag) => [tag.type, tag.timestamp]), [
+      [TAG_TYPE_VIDEO, 0],
+      [TAG_TYPE_AUDIO, 0],
+      [TAG_TYPE_VIDEO, 0],
+      [TAG_TYPE_AUDIO, 40],
+      [TAG_TYPE_VIDEO, 40],
+    ]);
+    assert.deepEqual(Buffer.from(tags[4].body), interframe());
+
+    const [client] = server.media.clients.all();
+    assert.equal(client.protocol, 'ws');
+    assert.equal(parseResponse(await exchange(server.port, get(`/api/v1/clients/${client.id}`, 'DELETE')))!.status, 'HTTP/1.1 200 OK');
+    await closed;
+    await waitFor(() => server.media.clients.size === 0, 5000, 'the player to leave');
   } finally {
     await server.close();
   }

@@ -10,6 +10,7 @@ import { PlayerQueue } from '../delivery/player-queue.ts';
 import type { Client, ClientStats } from '../metrics/client-registry.ts';
 import { FlvPlayer } from './flv-player.ts';
 import { takeOverConnection } from './connection-takeover.ts';
+import { WebSocketSink } from './websocket-sink.ts';
 import type { MediaPath } from './paths.ts';
 
 export const CORS = { 'access-control-allow-origin': '*' };
@@ -80,13 +81,7 @@ export class FlvEndpoint {
       ws.close(4000 + refusal.status, refusal.reason.slice(0, 120));
       return;
     }
-    const sink: ByteSink = {
-      writeBatch: (chunks) => ws.send(chunks.length === 1 ? chunks[0] : Buffer.concat(chunks), { binary: true }),
-      get backlogBytes() {
-        return ws.bufferedAmount;
-      },
-    };
-    this.#attach('ws', media, req.socket.remoteAddress ?? '', req.socket.remotePort, sink, (graceful) => (graceful ? ws.close(1000, 'publisher left') : ws.terminate()), (onClose) => ws.on('close', onClose));
+    this.#attach('ws', media, req.socket.remoteAddress ?? '', req.socket.remotePort, new WebSocketSink(ws, req.socket), (graceful) => (graceful ? ws.close(1000, 'publisher left') : ws.terminate()), (onClose) => ws.on('close', onClose));
   }
 
   /** Why this viewer may not watch (no live stream, or the authorizer said no), or null. */
