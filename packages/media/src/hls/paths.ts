@@ -76,3 +76,19 @@ export function partUri(name: string, epoch: string, position: PartPosition): st
 export function initUri(name: string, epoch: string, id: number): string {
   return `${encodeURIComponent(name)}/${epoch}-init-${id}.mp4`;
 }
+
+/** Query parameters named `_HLS_…` are delivery directives of the HLS spec (RFC 8216bis §6.2.5), not credentials. */
+const DELIVERY_DIRECTIVE_PREFIX = '_HLS_';
+
+/**
+ * A playlist request's query without its delivery directives: what authorisation depends on. Every
+ * blocking reload carries a new `_HLS_msn`/`_HLS_part`; keyed on the whole query, each (two a second
+ * per LL-HLS viewer) missed the decision cache and called the play hook again.
+ */
+export function queryWithoutDeliveryDirectives(query: string): string {
+  if (!query.includes(DELIVERY_DIRECTIVE_PREFIX)) return query;
+  return query
+    .split('&')
+    .filter((parameter) => !parameter.startsWith(DELIVERY_DIRECTIVE_PREFIX))
+    .join('&');
+}

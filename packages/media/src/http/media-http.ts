@@ -6,7 +6,7 @@ import type { Duplex } from 'node:stream';
 import { WebSocketServer } from 'ws';
 import type { MediaContext } from '../media-context.ts';
 import type { HlsOutput } from '../hls/hls-output.ts';
-import { matchHlsPath, type HlsPath } from '../hls/paths.ts';
+import { matchHlsPath, queryWithoutDeliveryDirectives, type HlsPath } from '../hls/paths.ts';
 import { parseMediaPath } from './paths.ts';
 import { handleStreamsApi } from './api.ts';
 import { handleAdminApi } from './admin-api.ts';
@@ -59,9 +59,10 @@ export class MediaHttp {
   async #serveHls(path: HlsPath, req: IncomingMessage, res: ServerResponse): Promise<void> {
     if (path.extension === 'm3u8' && req.method !== 'OPTIONS') {
       const ip = req.socket.remoteAddress ?? '';
-      const key = `${ip} ${path.app}/${path.name}?${path.query}`;
+      const query = queryWithoutDeliveryDirectives(path.query);
+      const key = `${ip} ${path.app}/${path.name}?${query}`;
       if (!this.#hlsDecisions.allows(key)) {
-        const decision = await this.#context.authorizer.authorize({ action: 'play', app: path.app, stream: path.name, query: path.query, clientId: '', ip, protocol: 'hls' });
+        const decision = await this.#context.authorizer.authorize({ action: 'play', app: path.app, stream: path.name, query, clientId: '', ip, protocol: 'hls' });
         if (!decision.ok) {
           res.writeHead(decision.httpStatus, { ...CORS, 'content-type': 'text/plain' }).end(`${decision.reason}\n`);
           return;
