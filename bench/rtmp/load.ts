@@ -13,6 +13,8 @@ import { ClientSession, type RtmpMessage } from '@livelink/rtmp';
 import { FlvDemuxer, TAG_TYPE_AUDIO, TAG_TYPE_VIDEO, isVideoKeyframe, isVideoSequenceHeader } from '@livelink/flv';
 import { LatencyHistogram } from '../support/histogram.ts';
 import { loadClip, type Clip } from './clip.ts';
+import { MediaProbe, fingerprint } from './media-probe.ts';
+import { RtmpMediaTap } from './rtmp-media-tap.ts';
 
 const { values } = parseArgs({
   options: {
@@ -26,11 +28,6 @@ const { values } = parseArgs({
     clip: { type: 'string' },
   },
 });
-// ChunkReader allocates each message with Buffer.allocUnsafe: below poolSize/2 that is a slice of a
-// shared slab instead of a fresh ArrayBuffer. At 1000 players x ~77 messages/s the fresh buffers
-// (and the GC they drive) were a quarter of this process's time; players never keep payloads.
-Buffer.poolSize = 1024 * 1024;
-
 const HOST = values.host!;
 const RTMP_PORT = Number(values.port);
 const HTTP_PORT = Number(values['http-port'] ?? 0);
@@ -59,19 +56,6 @@ function emit(event: string, fields: Record<string, unknown> = {}): void {
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const sendKey = (typeId: number, timestamp: number) => timestamp * 2 + (typeId === TAG_TYPE_VIDEO ? 1 : 0);
-
-/**
- * Identifies a coded video frame by its bytes, so a player can learn how the server shifted
- * timestamps (nginx-rtmp rebases them per player; we and NMS keep the publisher's clock).
- * Frames of the test pattern differ in length and tail bytes; a 30 s loop repeats them, but
- * the newest entry wins and loops are far apart.
- */
-function fingerprint(payload: Uint8Array): string | null {
-  if (payload.length < 16) return null;
-  const view = new DataView(payload.buffer, payload.byteOffset, payload.byteLength);
-  const middle = (payload.length >> 1) & ~3;
-  return `${payload.length}:${view.getUint32(payload.length - 4)}:${view.getUint32(middle)}`;
-}
 
 // ---- publisher ------------------------------------------------------------------------------
 
@@ -227,16 +211,18 @@ class Player {
   }
 
   /** One audio or video message as the server delivered it; `receivedAt` is when its read began. */
-  media(typeId: number, timestamp: number, payload: Uint8Array, receivedAt: number): void {
+  media(message: MediaProbe, receivedAt: number): void {
+    const { typeId, timestamp } = message;
     if (typeId === TAG_TYPE_VIDEO) {
-      if (isVideoSequenceHeader(payload)) return;
+      const head = message.head();
+      if (isVideoSequenceHeader(head)) return;
       if (this.firstFrameMs < 0) {
         this.firstFrameMs = receivedAt - this.playAt;
-        this.firstIsKeyframe = isVideoKeyframe(payload);
+        this.firstIsKeyframe = isVideoKeyframe(head);
       }
       this.lastVideoTimestamp = timestamp;
       if (this.offset === null) {
-        const print = fingerprint(payload);
+        const print = message.fingerprint();
         const published = print === null ? undefined : publisher.timestampOf.get(print);
         if (published !== undefined) this.offset = timestamp - published;
       }
@@ -244,7 +230,7 @@ class Player {
       return;
     }
     if (!measuring || this.offset === null) return;
-    bytesInWindow += payload.length;
+    bytesInWindow += message.length;
     const published = timestamp - this.offset;
     // Only live frames: sent after this player asked to play (not replayed from a GOP cache).
     if (published < this.playPublished) return;
@@ -255,16 +241,24 @@ class Player {
   }
 }
 
-/** One read buffer for every player socket: ClientSession copies what it keeps, so it can be reused. */
+/** One read buffer for every player socket: ClientSession and the tap copy what they keep, so it can be reused. */
 const readBuffer = Buffer.allocUnsafe(256 * 1024);
 
+/**
+ * The session plays; the tap reads every byte alongside it and, from the read after Play.Start, alone: media is
+ * never assembled, and the session's per-message work (decode, dispatch, copies) is gone while playing.
+ */
 function startRtmpPlayer(player: Player): void {
   let receivedAt = 0;
+  let playStarted = false;
   const session: ClientSession = new ClientSession({
     send: (bytes) => socket.write(bytes),
     tcUrl: `rtmp://${HOST}:${RTMP_PORT}/${APP}`,
-    onMedia: (_streamId, message) => player.media(message.typeId, message.timestamp, message.payload, receivedAt),
+    onStatus: (_streamId, info) => {
+      if (info.code === 'NetStream.Play.Start') playStarted = true;
+    },
   });
+  const tap = new RtmpMediaTap({ send: (bytes) => socket.write(bytes), onMedia: (message) => player.media(message, receivedAt) });
   const socket = connect({
     host: HOST,
     port: RTMP_PORT,
@@ -272,8 +266,15 @@ function startRtmpPlayer(player: Player): void {
       buffer: readBuffer,
       callback: (length, buffer) => {
         receivedAt = readTime();
+        const bytes = (buffer as Buffer).subarray(0, length);
         try {
-          session.receive((buffer as Buffer).subarray(0, length));
+          if (tap.answering) {
+            tap.push(bytes);
+          } else {
+            session.receive(bytes);
+            tap.push(bytes);
+            if (playStarted) tap.answer();
+          }
         } catch (error) {
           player.fail(`rtmp: ${(error as Error).message}`);
         }
@@ -310,10 +311,15 @@ function startFlvPlayer(player: Player): void {
       return;
     }
     player.playing = true;
+    const probe = new MediaProbe();
     response.on('data', (chunk: Buffer) => {
       const receivedAt = readTime();
       try {
-        for (const tag of demuxer.push(chunk)) player.media(tag.type, tag.timestamp, tag.body, receivedAt);
+        for (const tag of demuxer.push(chunk)) {
+          probe.start(tag.type, tag.timestamp, tag.body.length);
+          probe.take(tag.body, 0, tag.body.length, 0);
+          player.media(probe, receivedAt);
+        }
       } catch (error) {
         player.fail(`flv: ${(error as Error).message}`);
       }
