@@ -7,13 +7,13 @@
 // the right moments: baseline (publishing, GOP cache full, no players), steady-start,
 // steady-end, left (players gone), then result. Exits when stdin closes (runner gone).
 import { connect, type Socket } from 'node:net';
-import { get as httpGet, type ClientRequest } from 'node:http';
 import { parseArgs } from 'node:util';
 import { ClientSession, type RtmpMessage } from '@livelink/rtmp';
-import { FlvDemuxer, TAG_TYPE_AUDIO, TAG_TYPE_VIDEO, isVideoKeyframe, isVideoSequenceHeader } from '@livelink/flv';
+import { TAG_TYPE_AUDIO, TAG_TYPE_VIDEO, isVideoKeyframe, isVideoSequenceHeader } from '@livelink/flv';
 import { LatencyHistogram } from '../support/histogram.ts';
 import { loadClip, type Clip } from './clip.ts';
-import { MediaProbe, fingerprint } from './media-probe.ts';
+import { HttpFlvReader } from './http-flv-reader.ts';
+import { fingerprint, type MediaProbe } from './media-probe.ts';
 import { RtmpMediaTap } from './rtmp-media-tap.ts';
 
 const { values } = parseArgs({
@@ -171,7 +171,7 @@ const latency = new LatencyHistogram();
  */
 const latencyFromTurn = new LatencyHistogram();
 let turnStartedAt = -1;
-/** Socket reads (RTMP) or response chunks (HTTP-FLV): the load generator's cost grows with these, not only with bytes. */
+/** Socket reads: the load generator's cost grows with these, not only with bytes. */
 let reads = 0;
 const endTurn = () => (turnStartedAt = -1);
 
@@ -241,7 +241,7 @@ class Player {
   }
 }
 
-/** One read buffer for every player socket: ClientSession and the tap copy what they keep, so it can be reused. */
+/** One read buffer for every player socket: the sessions and readers copy what they keep, so it can be reused. */
 const readBuffer = Buffer.allocUnsafe(256 * 1024);
 
 /**
@@ -301,33 +301,38 @@ function startRtmpPlayer(player: Player): void {
   })().catch((error: Error) => player.fail(`play: ${error.message}`));
 }
 
+/** A raw socket rather than node:http, for the same reasons the RTMP players bypass the session: see HttpFlvReader. */
 function startFlvPlayer(player: Player): void {
-  const demuxer = new FlvDemuxer();
+  let receivedAt = 0;
   player.playAt = performance.now();
   player.playPublished = publisher.clock();
-  const request: ClientRequest = httpGet({ host: HOST, port: HTTP_PORT, path: `/${APP}/${STREAM}.flv`, agent: false }, (response) => {
-    if (response.statusCode !== 200) {
-      player.fail(`http ${response.statusCode}`);
-      return;
-    }
-    player.playing = true;
-    const probe = new MediaProbe();
-    response.on('data', (chunk: Buffer) => {
-      const receivedAt = readTime();
-      try {
-        for (const tag of demuxer.push(chunk)) {
-          probe.start(tag.type, tag.timestamp, tag.body.length);
-          probe.take(tag.body, 0, tag.body.length, 0);
-          player.media(probe, receivedAt);
-        }
-      } catch (error) {
-        player.fail(`flv: ${(error as Error).message}`);
-      }
-    });
-    response.on('close', () => player.fail('closed by the server'));
+  const reader = new HttpFlvReader({
+    onStatus: (status) => {
+      if (status === 200) player.playing = true;
+      else player.fail(`http ${status}`);
+    },
+    onMedia: (message) => player.media(message, receivedAt),
   });
-  request.on('error', (error) => player.fail(`http: ${error.message}`));
-  player.close = () => request.destroy();
+  const socket = connect({
+    host: HOST,
+    port: HTTP_PORT,
+    onread: {
+      buffer: readBuffer,
+      callback: (length, buffer) => {
+        receivedAt = readTime();
+        try {
+          reader.push((buffer as Buffer).subarray(0, length));
+        } catch (error) {
+          player.fail(`flv: ${(error as Error).message}`);
+        }
+        return true;
+      },
+    },
+  });
+  socket.write(`GET /${APP}/${STREAM}.flv HTTP/1.1\r\nHost: ${HOST}:${HTTP_PORT}\r\nConnection: close\r\n\r\n`);
+  socket.on('error', (error) => player.fail(`http: ${error.message}`));
+  socket.on('close', () => player.fail('closed by the server'));
+  player.close = () => socket.destroy();
 }
 
 // ---- run ----------------------------------------------------------------------------------------
