@@ -2,14 +2,9 @@
 // about them, blocking reload arithmetic and query parsing (with fuzzing), and the HTTP answers:
 // blocking playlist reloads, preload-hinted parts, refusals and time-outs.
 import assert from 'node:assert/strict';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { afterEach, test } from 'node:test';
 import fc from 'fast-check';
-import { StreamHub } from '../src/hub/stream-hub.ts';
 import { HubFrame } from '../src/hub/frame.ts';
-import { silentLog } from '../src/log.ts';
-import { HlsOutput } from '../src/hls/hls-output.ts';
 import { resolveHlsConfig, HlsConfigError, type HlsConfig } from '../src/hls/config.ts';
 import { matchHlsPath, partUri } from '../src/hls/paths.ts';
 import { MediaPlaylist } from '../src/hls/media-playlist.ts';
@@ -24,42 +19,16 @@ import {
   type PlaylistEdge,
 } from '../src/hls/blocking-reload.ts';
 import { AVC_BASELINE_64X48, audioFrame, audioSequenceHeader, feed, publishAvc, videoFrame, videoSequenceHeader } from './support/hls-frames.ts';
+import { startHlsHarness, type HlsHarness } from './support/hls-harness.ts';
 
 const cleanups: Array<() => Promise<void>> = [];
 afterEach(async () => {
   for (const cleanup of cleanups.splice(0)) await cleanup();
 });
 
-interface Harness {
-  hub: StreamHub;
-  hls: HlsOutput;
-  get(path: string): Promise<{ status: number; body: Buffer; at: number }>;
-}
 
-async function harness(overrides: Partial<HlsConfig> = {}): Promise<Harness> {
-  const hub = new StreamHub({ gopCacheBytes: 1 << 20 });
-  const config = resolveHlsConfig({ targetDurationMs: 1000, windowSegments: 4, keepSegments: 1, segmentFormat: 'fmp4', partTargetMs: 200, ...overrides });
-  const hls = new HlsOutput(hub, config, silentLog);
-  const server: Server = createServer((req, res) => {
-    const path = matchHlsPath(req.url ?? '/');
-    if (path === null || !hls.handleRequest(path, req, res)) res.writeHead(418).end();
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const port = (server.address() as AddressInfo).port;
-  cleanups.push(async () => {
-    await hls.close();
-    server.closeAllConnections();
-    await new Promise((resolve) => server.close(resolve));
-  });
-  return {
-    hub,
-    hls,
-    async get(path) {
-      const response = await fetch(`http://127.0.0.1:${port}${path}`);
-      const body = Buffer.from(await response.arrayBuffer());
-      return { status: response.status, body, at: performance.now() };
-    },
-  };
+function harness(overrides: Partial<HlsConfig> = {}): Promise<HlsHarness> {
+  return startHlsHarness(resolveHlsConfig({ targetDurationMs: 1000, windowSegments: 4, keepSegments: 1, segmentFormat: 'fmp4', partTargetMs: 200, ...overrides }), cleanups);
 }
 
 /** Top-level ISO BMFF box types, checking that their sizes add up to the whole. */

@@ -1,15 +1,10 @@
 // HLS output with synthetic publisher traffic: where segments are cut, what the playlist says as
 // the window slides, republish and codec changes, memory bounds, and the HTTP answers.
 import assert from 'node:assert/strict';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { afterEach, test } from 'node:test';
 import fc from 'fast-check';
 import { PAT_PID, PMT_PID, VIDEO_PID, AUDIO_PID } from '@livelink/flv';
-import { StreamHub } from '../src/hub/stream-hub.ts';
 import { HubFrame } from '../src/hub/frame.ts';
-import { silentLog } from '../src/log.ts';
-import { HlsOutput } from '../src/hls/hls-output.ts';
 import { resolveHlsConfig, HlsConfigError, type HlsConfig } from '../src/hls/config.ts';
 import { initUri, matchHlsPath, segmentUri } from '../src/hls/paths.ts';
 import { MediaPlaylist } from '../src/hls/media-playlist.ts';
@@ -26,44 +21,20 @@ import {
   videoFrame,
   videoSequenceHeader,
 } from './support/hls-frames.ts';
+import { startHlsHarness, type HlsHarness } from './support/hls-harness.ts';
 
 const SPS_BASELINE = Buffer.from('000000016742c00a', 'hex');
 const SPS_HIGH444 = Buffer.from('0000000167f4000a', 'hex');
 const IDR = Buffer.from('0000000165', 'hex');
 
-interface Harness {
-  hub: StreamHub;
-  hls: HlsOutput;
-  get(path: string, init?: RequestInit): Promise<{ status: number; headers: Headers; body: Buffer }>;
-}
 
 const cleanups: Array<() => Promise<void>> = [];
 afterEach(async () => {
   for (const cleanup of cleanups.splice(0)) await cleanup();
 });
 
-async function harness(overrides: Partial<HlsConfig> = {}): Promise<Harness> {
-  const hub = new StreamHub({ gopCacheBytes: 1 << 20 });
-  const hls = new HlsOutput(hub, resolveHlsConfig({ targetDurationMs: 1000, windowSegments: 3, keepSegments: 1, ...overrides }), silentLog);
-  const server: Server = createServer((req, res) => {
-    const path = matchHlsPath(req.url ?? '/');
-    if (path === null || !hls.handleRequest(path, req, res)) res.writeHead(418).end();
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const port = (server.address() as AddressInfo).port;
-  cleanups.push(async () => {
-    await hls.close();
-    server.closeAllConnections();
-    await new Promise((resolve) => server.close(resolve));
-  });
-  return {
-    hub,
-    hls,
-    async get(path, init) {
-      const response = await fetch(`http://127.0.0.1:${port}${path}`, init);
-      return { status: response.status, headers: response.headers, body: Buffer.from(await response.arrayBuffer()) };
-    },
-  };
+function harness(overrides: Partial<HlsConfig> = {}): Promise<HlsHarness> {
+  return startHlsHarness(resolveHlsConfig({ targetDurationMs: 1000, windowSegments: 3, keepSegments: 1, ...overrides }), cleanups);
 }
 
 function segmentPaths(playlist: string): string[] {
