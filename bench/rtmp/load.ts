@@ -170,6 +170,11 @@ const latency = new LatencyHistogram();
  * while the turn ran are credited to its start, so it is a lower bound where `latency` is an upper one.
  */
 const latencyFromTurn = new LatencyHistogram();
+/**
+ * `latency` by kind of message: a keyframe (tens of KB, copied into every player's socket) takes a
+ * server far longer to fan out than an audio frame, so it tells where the tail comes from.
+ */
+const latencyByKind = { audio: new LatencyHistogram(), interframe: new LatencyHistogram(), keyframe: new LatencyHistogram() };
 let turnStartedAt = -1;
 /** Socket reads: the load generator's cost grows with these, not only with bytes. */
 let reads = 0;
@@ -236,7 +241,10 @@ class Player {
     if (published < this.playPublished) return;
     const sentAt = publisher.sentAt.get(sendKey(typeId, published));
     // Not in the send history: older than SEND_HISTORY_MS, counted as off the scale rather than dropped.
-    latency.record(sentAt === undefined ? Infinity : receivedAt - sentAt);
+    const delay = sentAt === undefined ? Infinity : receivedAt - sentAt;
+    latency.record(delay);
+    const kind = typeId === TAG_TYPE_AUDIO ? 'audio' : isVideoKeyframe(message.head()) ? 'keyframe' : 'interframe';
+    latencyByKind[kind].record(delay);
     latencyFromTurn.record(sentAt === undefined ? Infinity : turnStartedAt - sentAt);
   }
 }
@@ -447,6 +455,7 @@ emit('result', {
   keyframeFirst: players.filter((p) => p.firstFrameMs >= 0 && p.firstIsKeyframe).length,
   latency: { count: latency.count, p50: latency.quantile(0.5), p99: latency.quantile(0.99), max: latency.quantile(1) },
   latencyFromTurn: { p50: latencyFromTurn.quantile(0.5), p99: latencyFromTurn.quantile(0.99) },
+  latencyByKind: Object.fromEntries(Object.entries(latencyByKind).map(([kind, histogram]) => [kind, { count: histogram.count, p50: histogram.quantile(0.5), p99: histogram.quantile(0.99) }])),
   unmatchedPlayers: players.filter((p) => p.firstFrameMs >= 0 && p.offset === null).length,
   loadCpuPercent: ((cpu.user + cpu.system) / 1000 / windowMs) * 100,
   loadLagP99Ms: lag.quantile(0.99),
