@@ -212,3 +212,20 @@ test('each run flushes only what was scheduled since the last one', async () => 
   await nextTurn();
   assert.deepEqual(flushed, ['a', 'b', 'c', 'a']);
 });
+
+test('many writers flush over several turns in order, and a write arriving in between joins a pending batch', async () => {
+  const scheduler = new FlushScheduler(0);
+  const sinks = Array.from({ length: 1000 }, () => recordingSink());
+  const writers = sinks.map(({ sink }) => new BatchedWriter(sink, scheduler));
+  for (const writer of writers) writer.write(chunk(1));
+  await nextTurn();
+  const flushedFirst = sinks.filter(({ batches }) => batches.length > 0).length;
+  assert.ok(flushedFirst > 0 && flushedFirst < 1000, `one turn flushed a slice, not all: ${flushedFirst}`);
+  assert.ok(sinks.slice(0, flushedFirst).every(({ batches }) => batches.length === 1), 'writers flush in the order they were scheduled');
+  // The next message arrives while the rest still wait (the event loop polled between slices).
+  for (const writer of writers) writer.write(chunk(2));
+  for (let turn = 0; turn < 1000 && sinks.some(({ batches }) => batches.flat().length < 2); turn++) await nextTurn();
+  for (const { batches } of sinks) assert.deepEqual(batches.flat(), [1, 2]);
+  const merged = sinks.filter(({ batches }) => batches.length === 1).length;
+  assert.equal(merged, 1000 - flushedFirst, 'every writer not yet flushed sent both chunks in one batch');
+});
