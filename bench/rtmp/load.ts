@@ -253,6 +253,33 @@ class Player {
 const readBuffer = Buffer.allocUnsafe(256 * 1024);
 
 /**
+ * A player's connection: every read goes to `onBytes` with its time (readTime) from the shared read
+ * buffer; what `onBytes` throws, a socket error or the server closing the connection fails the player.
+ */
+function connectPlayer(player: Player, port: number, protocol: string, onBytes: (bytes: Buffer, receivedAt: number) => void): Socket {
+  const socket = connect({
+    host: HOST,
+    port,
+    onread: {
+      buffer: readBuffer,
+      callback: (length, buffer) => {
+        const receivedAt = readTime();
+        try {
+          onBytes((buffer as Buffer).subarray(0, length), receivedAt);
+        } catch (error) {
+          player.fail(`${protocol}: ${(error as Error).message}`);
+        }
+        return true;
+      },
+    },
+  });
+  socket.on('error', (error) => player.fail(`socket: ${error.message}`));
+  socket.on('close', () => player.fail('closed by the server'));
+  player.close = () => socket.destroy();
+  return socket;
+}
+
+/**
  * The session plays; the tap reads every byte alongside it and, from the read after Play.Start, alone: media is
  * never assembled, and the session's per-message work (decode, dispatch, copies) is gone while playing.
  */
@@ -267,36 +294,18 @@ function startRtmpPlayer(player: Player): void {
     },
   });
   const tap = new RtmpMediaTap({ send: (bytes) => socket.write(bytes), onMedia: (message) => player.media(message, receivedAt) });
-  const socket = connect({
-    host: HOST,
-    port: RTMP_PORT,
-    onread: {
-      buffer: readBuffer,
-      callback: (length, buffer) => {
-        receivedAt = readTime();
-        const bytes = (buffer as Buffer).subarray(0, length);
-        try {
-          if (tap.answering) {
-            tap.push(bytes);
-          } else {
-            session.receive(bytes);
-            tap.push(bytes);
-            if (playStarted) tap.answer();
-          }
-        } catch (error) {
-          player.fail(`rtmp: ${(error as Error).message}`);
-        }
-        return true;
-      },
-    },
+  const socket = connectPlayer(player, RTMP_PORT, 'rtmp', (bytes, at) => {
+    receivedAt = at;
+    if (tap.answering) {
+      tap.push(bytes);
+    } else {
+      session.receive(bytes);
+      tap.push(bytes);
+      if (playStarted) tap.answer();
+    }
   });
   socket.setNoDelay(true);
-  socket.on('error', (error) => player.fail(`socket: ${error.message}`));
-  socket.on('close', () => {
-    session.close();
-    player.fail('closed by the server');
-  });
-  player.close = () => socket.destroy();
+  socket.on('close', () => session.close());
   (async () => {
     session.start();
     await session.connect();
@@ -321,26 +330,11 @@ function startFlvPlayer(player: Player): void {
     },
     onMedia: (message) => player.media(message, receivedAt),
   });
-  const socket = connect({
-    host: HOST,
-    port: HTTP_PORT,
-    onread: {
-      buffer: readBuffer,
-      callback: (length, buffer) => {
-        receivedAt = readTime();
-        try {
-          reader.push((buffer as Buffer).subarray(0, length));
-        } catch (error) {
-          player.fail(`flv: ${(error as Error).message}`);
-        }
-        return true;
-      },
-    },
+  const socket = connectPlayer(player, HTTP_PORT, 'flv', (bytes, at) => {
+    receivedAt = at;
+    reader.push(bytes);
   });
   socket.write(`GET /${APP}/${STREAM}.flv HTTP/1.1\r\nHost: ${HOST}:${HTTP_PORT}\r\nConnection: close\r\n\r\n`);
-  socket.on('error', (error) => player.fail(`http: ${error.message}`));
-  socket.on('close', () => player.fail('closed by the server'));
-  player.close = () => socket.destroy();
 }
 
 // ---- run ----------------------------------------------------------------------------------------
