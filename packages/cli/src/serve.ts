@@ -10,6 +10,7 @@ import { createLogger } from '@livelink/xlog';
 import { loadWebApp } from '@livelink/web';
 import { webRoute } from './web-route.ts';
 import { relaunchWithMemoryTuning } from './memory-tuning.ts';
+import { fullCollection, loadAllocatorTrim, startMemoryReleaser } from './memory-release.ts';
 import { createGateway } from '@livelink/gateway';
 import { registerLinkServices, LinkServiceCmdids } from './link-services.ts';
 
@@ -117,9 +118,26 @@ export async function startPlatform(settings: ServeSettings): Promise<RunningPla
   });
   const httpAddress = http.address() as { port: number };
 
+  const mb = (bytes: number) => Math.round((bytes / 1048576) * 10) / 10;
+  const memoryReleaser = startMemoryReleaser({
+    countSessions: () => media.clients.size + gateway.metrics.tcpConnections + gateway.metrics.wsConnections,
+    // Present when the relaunch added --expose-gc (memory-tuning.ts).
+    collectGarbage: fullCollection(),
+    trimAllocator: await loadAllocatorTrim(),
+    onRelease: (report) =>
+      log.info('memory', 'released memory after departures', {
+        rssBeforeMb: mb(report.rssBeforeBytes),
+        rssAfterMb: mb(report.rssAfterBytes),
+        ms: Math.round(report.durationMs * 10) / 10,
+        collected: report.collected,
+        trimmed: report.trimmed,
+      }),
+  });
+
   return {
     ports: { rtmpPort: rtmpAddress.port, httpPort: httpAddress.port, linkPort: linkAddress.port },
     async close() {
+      memoryReleaser.stop();
       // The gateway drains first: its in-flight tasks may still answer over HTTP short links.
       await gateway.close({ drainMs: 5000 });
       const httpClosed = new Promise<void>((resolve) => http.close(() => resolve()));

@@ -53,7 +53,7 @@ test('livelink serve restarts itself in place with its memory settings, unless t
   const tuned = await startServe();
   try {
     const { argv, env } = startedWith(tuned.pid);
-    assert.ok(argv.includes('--max-semi-space-size=4'), `the pid the test started now runs with the flag: ${argv.join(' ')}`);
+    assert.ok(argv.includes('--max-semi-space-size=4') && argv.includes('--expose-gc'), `the pid the test started now runs with the flags: ${argv.join(' ')}`);
     assert.ok(env.includes(`${TUNED_MARKER}=1`));
     assert.equal(tuned.output().match(/livelink is running/g)?.length, 1, 'one start, one banner');
     const metrics = await (await fetch(`http://127.0.0.1:${tuned.httpPort}/metrics`)).text();
@@ -72,11 +72,14 @@ test('livelink serve restarts itself in place with its memory settings, unless t
   }
 });
 
-test('memory tuning leaves settings the user made alone and never relaunches twice', () => {
-  assert.deepEqual(tunedRelaunch([], { HOME: '/h' }), { execArgv: ['--max-semi-space-size=4'], env: { HOME: '/h', [TUNED_MARKER]: '1' } });
-  assert.equal(tunedRelaunch(['--max-semi-space-size=16'], {}), null);
-  assert.equal(tunedRelaunch([], { NODE_OPTIONS: '--max-semi-space-size=1' }), null);
-  assert.deepEqual(tunedRelaunch(['--inspect'], {}), { execArgv: ['--max-semi-space-size=4', '--inspect'], env: { [TUNED_MARKER]: '1' } });
+test('memory tuning adds only the flags the user did not give, and never relaunches twice', () => {
+  const tuned = ['--max-semi-space-size=4', '--expose-gc'];
+  assert.deepEqual(tunedRelaunch([], { HOME: '/h' }), { execArgv: tuned, env: { HOME: '/h', [TUNED_MARKER]: '1' } });
+  assert.deepEqual(tunedRelaunch(['--inspect'], {}), { execArgv: [...tuned, '--inspect'], env: { [TUNED_MARKER]: '1' } });
+  assert.deepEqual(tunedRelaunch(['--max-semi-space-size=16'], {})?.execArgv, ['--expose-gc', '--max-semi-space-size=16']);
+  assert.deepEqual(tunedRelaunch([], { NODE_OPTIONS: '--max-semi-space-size=1' })?.execArgv, ['--expose-gc']);
+  assert.deepEqual(tunedRelaunch(['--expose-gc'], {})?.execArgv, ['--max-semi-space-size=4', '--expose-gc']);
+  assert.equal(tunedRelaunch(['--max-semi-space-size=16', '--expose-gc'], {}), null);
   assert.equal(tunedRelaunch([], { [TUNED_MARKER]: '1' }), null);
   assert.equal(tunedRelaunch([], { LIVELINK_MEMORY_TUNING: 'off' }), null);
 });
