@@ -2,7 +2,7 @@
 // every player, so each live message can be timed end to end against one clock
 // (performance.now() at send vs at the read that delivered it).
 //   taskset -c 1 node bench/rtmp/load.ts --port 1935 [--http-port 8000] --protocol rtmp|flv \
-//     --players 1000 --ramp 200 --seconds 20 --clip bench/.work/bench-720p.flv
+//     --players 1000 --ramp 200 --seconds 20 [--warmup 25] --clip bench/.work/bench-720p.flv
 // Progress goes to stdout as JSON lines {"event": ...} so the runner can sample the server at
 // the right moments: baseline (publishing, GOP cache full, no players), steady-start,
 // steady-end, left (players gone), then result. Exits when stdin closes (runner gone).
@@ -25,6 +25,7 @@ const { values } = parseArgs({
     players: { type: 'string', default: '1000' },
     ramp: { type: 'string', default: '200' },
     seconds: { type: 'string', default: '20' },
+    warmup: { type: 'string', default: '25' },
     clip: { type: 'string' },
   },
 });
@@ -37,8 +38,13 @@ const RAMP_PER_SECOND = Number(values.ramp);
 const WINDOW_MS = Number(values.seconds) * 1000;
 const APP = 'live';
 const STREAM = 'bench';
-/** Publishing before the baseline sample: more than one 2 s GOP, so the server's GOP cache is full. */
-const WARMUP_MS = 3_000;
+/**
+ * Publishing before the baseline sample, so that the stream's own working set is complete: the
+ * GOP cache, and the HLS window (livelink keeps 6 + 3 segments of 2 s, ~7 MB at this bitrate). With
+ * the 3 s used before, that window filled up during the run and its growth was counted as the
+ * players' memory, and as memory they did not give back.
+ */
+const WARMUP_MS = Number(values.warmup) * 1000;
 /** After the last player started, before the measurement window: connection setup garbage settles. */
 const SETTLE_MS = 2_000;
 /** Players that have not played by then count as failed. */

@@ -1,7 +1,7 @@
 // RTMP / HTTP-FLV fan-out benchmark: our server (low-latency and throughput modes),
 // Node-Media-Server and nginx-rtmp, side by side in one run, with the issue's targets checked
 // against numbers from that same run (the machine is noisy: never compare across runs).
-//   npx node bench/rtmp/run.ts [--players 1000] [--seconds 20] [--protocol rtmp|flv]
+//   npx node bench/rtmp/run.ts [--players 1000] [--seconds 20] [--warmup 25] [--protocol rtmp|flv]
 //     [--servers livelink,livelink-throughput,nms,nginx] [--window 200] [--ramp 200] [--profile]
 //     [--node-flags=--max-semi-space-size=1]
 // Each server starts fresh, pinned to CPU 0; the load generator (bench/rtmp/load.ts: publisher
@@ -10,7 +10,7 @@
 // profile of the load generator there). Prints a markdown table to paste into
 // bench/RESULTS.md; every process started here is killed by pid on exit, error or Ctrl-C.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { arch, cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -25,6 +25,8 @@ const { values } = parseArgs({
   options: {
     players: { type: 'string', default: '1000' },
     seconds: { type: 'string', default: '20' },
+    /** Publishing before the baseline memory sample (see WARMUP_MS in load.ts). */
+    warmup: { type: 'string', default: '25' },
     protocol: { type: 'string', default: 'rtmp' },
     servers: { type: 'string', default: SERVER_NAMES.join(',') },
     window: { type: 'string', default: '200' },
@@ -35,6 +37,7 @@ const { values } = parseArgs({
 });
 const PLAYERS = Number(values.players);
 const SECONDS = Number(values.seconds);
+const WARMUP_SECONDS = Number(values.warmup);
 const PROTOCOL = values.protocol === 'flv' ? 'flv' : 'rtmp';
 const MERGE_WINDOW_MS = Number(values.window);
 const RAMP = Number(values.ramp);
@@ -48,7 +51,7 @@ const CLIP = join(REPO_ROOT, 'bench/.work/bench-720p.flv');
 const LOAD_CPU = '1';
 const MEMORY_SAMPLE_MS = 250;
 /** Everything one server's turn may take: warm-up, ramp, play timeout, settle, window, leave, margins. */
-const TURN_BUDGET_MS = 3_000 + (PLAYERS / RAMP) * 1000 + 10_000 + 2_000 + SECONDS * 1000 + 5_000 + 40_000;
+const TURN_BUDGET_MS = WARMUP_SECONDS * 1000 + (PLAYERS / RAMP) * 1000 + 10_000 + 2_000 + SECONDS * 1000 + 5_000 + 40_000;
 /** A load generator this busy may be what limits the numbers, not the server. */
 const LOAD_SATURATED_PERCENT = 90;
 /**
@@ -108,6 +111,8 @@ interface Row {
   after: MemorySample;
   /** Our servers only: where the memory is, from their /metrics, at the same three moments. */
   heap: { baseline: HeapSample; steady: HeapSample; after: HeapSample } | null;
+  /** Our servers only: what they logged when they gave memory back after the players left. */
+  memoryReleases: string[];
 }
 
 interface HeapSample {
@@ -163,7 +168,7 @@ async function measure(server: RunningServer): Promise<Row> {
   const args = [
     process.execPath, ...(process.env.LOAD_PROF ? ['--cpu-prof', '--cpu-prof-dir', process.env.LOAD_PROF] : []), fileURLToPath(new URL('load.ts', import.meta.url)),
     '--port', String(server.rtmpPort), '--http-port', String(server.httpPort ?? 0), '--protocol', PROTOCOL,
-    '--players', String(PLAYERS), '--ramp', String(RAMP), '--seconds', String(SECONDS), '--clip', CLIP,
+    '--players', String(PLAYERS), '--ramp', String(RAMP), '--seconds', String(SECONDS), '--warmup', String(WARMUP_SECONDS), '--clip', CLIP,
   ];
   const load = spawn('taskset', ['-c', LOAD_CPU, ...args], { cwd: REPO_ROOT, stdio: ['pipe', 'pipe', 'inherit'] });
   started.add(load);
@@ -252,12 +257,17 @@ async function measure(server: RunningServer): Promise<Row> {
   if (baseline === null || steady === null || after === null) throw new Error(`${server.name}: missing memory samples`);
   const [heapBaseline, heapSteady, heapAfter] = await Promise.all([heapSamples.baseline, heapSamples.steady, heapSamples.after]);
   const heap = heapBaseline && heapSteady && heapAfter ? { baseline: heapBaseline, steady: heapSteady, after: heapAfter } : null;
-  return { name: server.name, label: server.label, load: result, serverCpuPercent: cpuPercentUsed, coreBusyPercent: coresBusy, writesPerSecond, bytesPerWrite, baseline, peakRssKb, steady, after, heap };
+  const memoryReleases = readFileSync(server.logPath, 'utf8')
+    .split('\n')
+    .filter((line) => line.includes(MEMORY_RELEASE_LOG));
+  return { name: server.name, label: server.label, load: result, serverCpuPercent: cpuPercentUsed, coreBusyPercent: coresBusy, writesPerSecond, bytesPerWrite, baseline, peakRssKb, steady, after, heap, memoryReleases };
 }
 
 // ---- report ----
 
 const mb = (kb: number) => (kb / 1024).toFixed(1);
+/** The line `serve` logs when it hands memory back (packages/cli/src/serve.ts). */
+const MEMORY_RELEASE_LOG = 'released memory after departures';
 const ms = (value: number) => (Number.isFinite(value) ? (value >= 100 ? value.toFixed(0) : value.toFixed(1)) : value === Infinity ? '>2000' : 'n/a');
 /** Where the tail comes from: p99 of audio frames, inter frames and keyframes separately. */
 const byKind = (load: LoadResult) =>
@@ -330,6 +340,8 @@ function heapTable(rows: Row[]): string[] {
     lines.push(`| ${row.label} | ${rss} | ${three((h) => h.heapTotalKb)} | ${three((h) => h.newSpaceKb)} | ${three((h) => h.oldSpaceKb)} | ${three((h) => h.externalKb)} |`);
   }
   lines.push('');
+  for (const row of ours) for (const release of row.memoryReleases) lines.push(`- ${row.label}: ${release.trim()}`);
+  if (ours.some((row) => row.memoryReleases.length > 0)) lines.push('');
   return lines;
 }
 
@@ -416,7 +428,7 @@ const profiles: { label: string; path: string }[] = [];
 for (const name of SERVERS) {
   if (PROTOCOL === 'flv' && name === 'nginx') {
     const zero = { rssKb: NaN, hwmKb: NaN };
-    rows.push({ name, label: serverLabel(name, MERGE_WINDOW_MS), load: null, serverCpuPercent: NaN, coreBusyPercent: [NaN, NaN], writesPerSecond: NaN, bytesPerWrite: NaN, baseline: zero, peakRssKb: NaN, steady: zero, after: zero, heap: null });
+    rows.push({ name, label: serverLabel(name, MERGE_WINDOW_MS), load: null, serverCpuPercent: NaN, coreBusyPercent: [NaN, NaN], writesPerSecond: NaN, bytesPerWrite: NaN, baseline: zero, peakRssKb: NaN, steady: zero, after: zero, heap: null, memoryReleases: [] });
     continue;
   }
   const dir = join(workRoot, name);
