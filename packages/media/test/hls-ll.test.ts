@@ -19,7 +19,7 @@ import {
   type PlaylistEdge,
 } from '../src/hls/blocking-reload.ts';
 import { AVC_BASELINE_64X48, audioFrame, audioSequenceHeader, feed, publishAvc, videoFrame, videoSequenceHeader } from './support/hls-frames.ts';
-import { startHlsHarness, type HlsHarness } from './support/hls-harness.ts';
+import { startHlsHarness, withoutProgramDates, type HlsHarness } from './support/hls-harness.ts';
 
 const cleanups: Array<() => Promise<void>> = [];
 afterEach(async () => {
@@ -227,17 +227,20 @@ test('MediaPlaylist with parts: server control, part target, parts of recent seg
   const playlist = new MediaPlaylist(5, 1, (n) => `s/${n}.m4s`, (id) => `s/init-${id}.mp4`, { partTargetMs: 500, partUri: (p) => `s/${p.msn}.${p.part}.m4s` });
   const init = { id: 1, data: Buffer.from('init') };
   let open: Buffer[] = [];
+  // Segment n starts 2n seconds after noon.
+  const dateOf = (msn: number) => Date.UTC(2026, 10, 21, 12, 0, 2 * msn);
   const part = (durationMs = 500, discontinuity = false) => {
     const data = Buffer.from(`part${open.length}`);
     open.push(data);
-    playlist.appendPart({ data, durationMs, independent: open.length === 1, init, discontinuity });
+    playlist.appendPart({ data, durationMs, independent: open.length === 1, init, discontinuity, programDateMs: dateOf(playlist.nextPart.msn) });
   };
   const segment = () => {
     while (open.length < 4) part();
-    const stored = playlist.append({ data: Buffer.concat(open), init, durationMs: 2000, discontinuity: false });
+    const stored = playlist.append({ data: Buffer.concat(open), init, durationMs: 2000, discontinuity: false, programDateMs: dateOf(playlist.nextPart.msn) });
     open = [];
     return stored;
   };
+  const text = () => withoutProgramDates(playlist.render()!.toString());
   assert.equal(playlist.render(), null);
   assert.deepEqual(playlist.edge, { lastSegment: -1, lastPart: null });
   const first = segment();
@@ -247,7 +250,7 @@ test('MediaPlaylist with parts: server control, part target, parts of recent seg
   part(480);
   const partLines = (msn: number) => [0, 1, 2, 3].map((i) => `#EXT-X-PART:DURATION=0.500,URI="s/${msn}.${i}.m4s"${i === 0 ? ',INDEPENDENT=YES' : ''}`);
   assert.equal(
-    playlist.render()!.toString(),
+    text(),
     [
       '#EXTM3U', '#EXT-X-VERSION:7', '#EXT-X-TARGETDURATION:2',
       '#EXT-X-SERVER-CONTROL:CAN-BLOCK-RELOAD=YES,PART-HOLD-BACK=1.500', '#EXT-X-PART-INF:PART-TARGET=0.500',
@@ -275,9 +278,13 @@ test('MediaPlaylist with parts: server control, part target, parts of recent seg
   assert.deepEqual(playlist.edge, { lastSegment: 4, lastPart: { msn: 4, part: 3 } });
   segment();
   part(500, true);
-  const text = playlist.render()!.toString();
-  assert.match(text, /#EXT-X-MEDIA-SEQUENCE:1\n#EXT-X-MAP:URI="s\/init-1.mp4"\n#EXTINF:2.000,\ns\/1.m4s\n#EXTINF:2.000,\ns\/2.m4s\n#EXT-X-PART:DURATION=0.500,URI="s\/3.0.m4s"/);
-  assert.match(text, /#EXTINF:2.000,\ns\/5.m4s\n#EXT-X-DISCONTINUITY\n#EXT-X-PART:DURATION=0.500,URI="s\/6.0.m4s",INDEPENDENT=YES\n/, 'the discontinuity goes before the first part');
+  assert.match(text(), /#EXT-X-MEDIA-SEQUENCE:1\n#EXT-X-MAP:URI="s\/init-1.mp4"\n#EXTINF:2.000,\ns\/1.m4s\n#EXTINF:2.000,\ns\/2.m4s\n#EXT-X-PART:DURATION=0.500,URI="s\/3.0.m4s"/);
+  assert.match(text(), /#EXTINF:2.000,\ns\/5.m4s\n#EXT-X-DISCONTINUITY\n#EXT-X-PART:DURATION=0.500,URI="s\/6.0.m4s",INDEPENDENT=YES\n/, 'the discontinuity goes before the first part');
+  assert.match(
+    playlist.render()!.toString(),
+    /#EXT-X-PROGRAM-DATE-TIME:2026-11-21T12:00:10.000Z\n#EXT-X-PART:DURATION=0.500,URI="s\/5.0.m4s"[^\n]*\n(#EXT-X-PART[^\n]*\n){3}#EXTINF:2.000,\ns\/5.m4s\n#EXT-X-DISCONTINUITY\n#EXT-X-PROGRAM-DATE-TIME:2026-11-21T12:00:12.000Z\n#EXT-X-PART:DURATION=0.500,URI="s\/6.0.m4s"/,
+    'each segment, the one being built included, has its date before its first part',
+  );
   assert.ok(playlist.part({ msn: 2, part: 0 }));
   assert.equal(playlist.part({ msn: 1, part: 0 }), undefined);
   assert.equal(playlist.part({ msn: 0, part: 0 }), undefined);

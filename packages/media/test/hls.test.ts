@@ -21,7 +21,7 @@ import {
   videoFrame,
   videoSequenceHeader,
 } from './support/hls-frames.ts';
-import { startHlsHarness, type HlsHarness } from './support/hls-harness.ts';
+import { startHlsHarness, withoutProgramDates, type HlsHarness } from './support/hls-harness.ts';
 
 const SPS_BASELINE = Buffer.from('000000016742c00a', 'hex');
 const SPS_HIGH444 = Buffer.from('0000000167f4000a', 'hex');
@@ -81,6 +81,36 @@ function segmenterFrames(frames: HubFrame[], limits = { targetDurationMs: 1000, 
   return { segmenter, closed };
 }
 
+test('program dates follow the media timeline from the wall clock of the first segment; a timestamp jump or a republish re-anchors', () => {
+  let wallMs = 1_000_000;
+  const segmenter = new Segmenter({ targetDurationMs: 1000, maxSegmentDurationMs: 15_000, maxSegmentBytes: 1 << 24 }, () => {}, () => {}, () => wallMs);
+  const closed: ClosedSegment[] = [];
+  const push = (frame: HubFrame) => {
+    const segment = segmenter.push(frame);
+    if (segment) closed.push(segment);
+  };
+  const gop = (fromMs: number, frames = 10) => {
+    for (let i = 0; i < frames; i++) {
+      push(new HubFrame('video', fromMs + i * 40, videoFrame(i === 0), i === 0, false));
+      wallMs += 40 + (i % 3) * 7; // arrival jitter: must not show in the dates
+    }
+  };
+  push(new HubFrame('video', 0, videoSequenceHeader(AVC_BASELINE_64X48), false, true));
+  for (let g = 0; g < 6; g++) gop(5000 + g * 400);
+  // A jump of 60 s in the timestamps: the segment after it starts a new timeline.
+  const jumpWallMs = wallMs;
+  for (let g = 0; g < 6; g++) gop(65_000 + g * 400);
+  assert.deepEqual(closed.map((s) => s.discontinuity), [false, false, true]);
+  assert.equal(closed[0].programDateMs, 1_000_000);
+  assert.equal(closed[1].programDateMs, 1_001_200, 'start + media time, not arrival time');
+  assert.equal(closed[2].programDateMs, jumpWallMs, 'the new timeline is anchored when its first segment opens');
+  const beforeRepublish = wallMs;
+  assert.equal(segmenter.startPublish()!.programDateMs, jumpWallMs + 1200);
+  push(new HubFrame('video', 0, videoSequenceHeader(AVC_BASELINE_64X48), false, true));
+  for (let g = 0; g < 6; g++) gop(g * 400);
+  assert.equal(closed.at(-1)!.programDateMs, beforeRepublish);
+});
+
 test('segments are cut at the first keyframe at or after the target, each starting with PAT, PMT and a keyframe with SPS/PPS', () => {
   // 25 fps, a keyframe every 10 frames (400 ms): with a 1 s target the cuts fall at 1200, 2400, 3600 ms.
   const frames = [new HubFrame('video', 0, videoSequenceHeader(AVC_BASELINE_64X48), false, true)];
@@ -128,24 +158,29 @@ test('frames before the first keyframe and streams without keyframes produce not
 test('MediaPlaylist: window slides, media sequence rises, discontinuity sequence counts tags that scroll out', () => {
   const playlist = new MediaPlaylist(2, 1, (n) => `s/${n}.ts`, (id) => `s/init-${id}.mp4`);
   assert.equal(playlist.render(), null);
-  const add = (durationMs: number, discontinuity = false) => playlist.append({ data: Buffer.alloc(188 * (durationMs / 100)), init: null, durationMs, discontinuity });
+  let programDateMs = Date.UTC(2026, 10, 21, 12, 0, 0);
+  const add = (durationMs: number, discontinuity = false) => {
+    playlist.append({ data: Buffer.alloc(188 * (durationMs / 100)), init: null, durationMs, discontinuity, programDateMs });
+    programDateMs += durationMs;
+  };
+  const date = (time: string) => `#EXT-X-PROGRAM-DATE-TIME:2026-11-21T12:00:${time}Z`;
   add(1000);
   add(2500);
   assert.equal(
     playlist.render()!.toString(),
-    '#EXTM3U\n#EXT-X-VERSION:3\n#EXT-X-TARGETDURATION:3\n#EXT-X-MEDIA-SEQUENCE:0\n#EXTINF:1.000,\ns/0.ts\n#EXTINF:2.500,\ns/1.ts\n',
+    ['#EXTM3U', '#EXT-X-VERSION:3', '#EXT-X-TARGETDURATION:3', '#EXT-X-MEDIA-SEQUENCE:0', date('00.000'), '#EXTINF:1.000,', 's/0.ts', date('01.000'), '#EXTINF:2.500,', 's/1.ts', ''].join('\n'),
   );
   add(1000, true);
   assert.equal(
     playlist.render()!.toString(),
-    '#EXTM3U\n#EXT-X-VERSION:3\n#EXT-X-TARGETDURATION:3\n#EXT-X-MEDIA-SEQUENCE:1\n#EXTINF:2.500,\ns/1.ts\n#EXT-X-DISCONTINUITY\n#EXTINF:1.000,\ns/2.ts\n',
+    ['#EXTM3U', '#EXT-X-VERSION:3', '#EXT-X-TARGETDURATION:3', '#EXT-X-MEDIA-SEQUENCE:1', date('01.000'), '#EXTINF:2.500,', 's/1.ts', '#EXT-X-DISCONTINUITY', date('03.500'), '#EXTINF:1.000,', 's/2.ts', ''].join('\n'),
   );
   add(1000);
   add(1000);
   // Target duration never shrinks once announced; the discontinuity has scrolled out and is counted.
   assert.equal(
     playlist.render()!.toString(),
-    '#EXTM3U\n#EXT-X-VERSION:3\n#EXT-X-TARGETDURATION:3\n#EXT-X-MEDIA-SEQUENCE:3\n#EXT-X-DISCONTINUITY-SEQUENCE:1\n#EXTINF:1.000,\ns/3.ts\n#EXTINF:1.000,\ns/4.ts\n',
+    ['#EXTM3U', '#EXT-X-VERSION:3', '#EXT-X-TARGETDURATION:3', '#EXT-X-MEDIA-SEQUENCE:3', '#EXT-X-DISCONTINUITY-SEQUENCE:1', date('04.500'), '#EXTINF:1.000,', 's/3.ts', date('05.500'), '#EXTINF:1.000,', 's/4.ts', ''].join('\n'),
   );
   assert.equal(playlist.segment(1), undefined, 'beyond window + keep: removed');
   assert.equal(playlist.segment(2)?.sequence, 2, 'kept after leaving the window');
@@ -164,8 +199,13 @@ test('live playlist over HTTP: window of 3, media sequence, removal after keep, 
   assert.equal(first.headers.get('content-type'), 'application/vnd.apple.mpegurl');
   assert.equal(first.headers.get('cache-control'), 'no-cache');
   assert.equal(first.headers.get('access-control-allow-origin'), '*');
-  const text = first.body.toString();
+  const text = withoutProgramDates(first.body.toString());
   const epoch = epochOf(text);
+  // Each segment carries its wall-clock start, advancing by exactly the durations listed.
+  const dates = [...first.body.toString().matchAll(/^#EXT-X-PROGRAM-DATE-TIME:(.+)$/gm)].map((match) => Date.parse(match[1]));
+  assert.equal(dates.length, 3);
+  assert.deepEqual([dates[1] - dates[0], dates[2] - dates[1]], [1200, 1200]);
+  assert.ok(Math.abs(dates[0] - Date.now()) < 60_000, 'dates are wall-clock times');
   assert.equal(
     text,
     ['#EXTM3U', '#EXT-X-VERSION:3', '#EXT-X-TARGETDURATION:2', '#EXT-X-MEDIA-SEQUENCE:1']
@@ -181,7 +221,7 @@ test('live playlist over HTTP: window of 3, media sequence, removal after keep, 
   assert.ok(pidBytes(segment.body, AUDIO_PID).length > 0, 'audio muxed in');
 
   feed(stream, { fromMs: 6000, toMs: 8500, gopFrames: 10, audio: true });
-  const later = (await h.get('/live/test.m3u8')).body.toString();
+  const later = withoutProgramDates((await h.get('/live/test.m3u8')).body.toString());
   assert.match(later, /#EXT-X-MEDIA-SEQUENCE:4\n/);
   assert.deepEqual(segmentPaths(later), [4, 5, 6].map((n) => `/live/test/${epoch}-${n}.ts`));
   assert.equal((await h.get(`/live/test/${epoch}-2.ts`)).status, 404, 'removed after window + keep');
@@ -214,21 +254,21 @@ test('republish within the grace period: discontinuity, then discontinuity seque
   let stream = publishAvc(h.hub, 'live', 'test');
   feed(stream, { fromMs: 0, toMs: 3000, gopFrames: 25 });
   h.hub.unpublish(stream, stream.publisher!);
-  const afterEnd = (await h.get('/live/test.m3u8')).body.toString();
+  const afterEnd = withoutProgramDates((await h.get('/live/test.m3u8')).body.toString());
   assert.doesNotMatch(afterEnd, /ENDLIST/, 'still live during the grace period');
   assert.deepEqual(durations(afterEnd), [1, 1, 1], 'the open segment was finished at unpublish');
   const epoch = epochOf(afterEnd);
 
   stream = publishAvc(h.hub, 'live', 'test', { id: 'pub-2', avcC: AVC_HIGH444_64X48 });
   feed(stream, { fromMs: 0, toMs: 2500, gopFrames: 25 });
-  const republished = (await h.get('/live/test.m3u8')).body.toString();
+  const republished = withoutProgramDates((await h.get('/live/test.m3u8')).body.toString());
   assert.equal(epochOf(republished), epoch, 'the same playlist continues');
   assert.match(republished, new RegExp(`#EXTINF:1\\.000,\\ntest/${epoch}-2\\.ts\\n#EXT-X-DISCONTINUITY\\n#EXTINF:1\\.000,\\ntest/${epoch}-3\\.ts\\n`));
   const next = (await h.get(`/live/test/${epoch}-3.ts`)).body;
   assert.ok(pidBytes(next, VIDEO_PID).includes(SPS_HIGH444), 'the new publish brings its own codec configuration');
 
   feed(stream, { fromMs: 2500, toMs: 6500, gopFrames: 25 });
-  const scrolled = (await h.get('/live/test.m3u8')).body.toString();
+  const scrolled = withoutProgramDates((await h.get('/live/test.m3u8')).body.toString());
   assert.match(scrolled, /#EXT-X-MEDIA-SEQUENCE:5\n#EXT-X-DISCONTINUITY-SEQUENCE:1\n/);
   assert.doesNotMatch(scrolled, /#EXT-X-DISCONTINUITY\n/);
 });
@@ -237,10 +277,10 @@ test('after the grace period the playlist ends, is dropped after the retain time
   const h = await harness({ republishGraceMs: 30, endedRetainMs: 80 });
   let stream = publishAvc(h.hub, 'live', 'test');
   feed(stream, { fromMs: 0, toMs: 2500 });
-  const epoch = epochOf((await h.get('/live/test.m3u8')).body.toString());
+  const epoch = epochOf(withoutProgramDates((await h.get('/live/test.m3u8')).body.toString()));
   h.hub.unpublish(stream, stream.publisher!);
   await sleep(60);
-  const ended = (await h.get('/live/test.m3u8')).body.toString();
+  const ended = withoutProgramDates((await h.get('/live/test.m3u8')).body.toString());
   assert.match(ended, /#EXT-X-ENDLIST\n$/);
   assert.equal(h.hub.get('live', 'test'), undefined, 'the hub forgets the stream once HLS stops following it');
   await sleep(100);
@@ -249,7 +289,7 @@ test('after the grace period the playlist ends, is dropped after the retain time
 
   stream = publishAvc(h.hub, 'live', 'test', { id: 'pub-2' });
   feed(stream, { fromMs: 0, toMs: 1500 });
-  const fresh = (await h.get('/live/test.m3u8')).body.toString();
+  const fresh = withoutProgramDates((await h.get('/live/test.m3u8')).body.toString());
   assert.notEqual(epochOf(fresh), epoch);
   assert.match(fresh, /#EXT-X-MEDIA-SEQUENCE:0\n#EXTINF/);
   assert.doesNotMatch(fresh, /DISCONTINUITY/);
@@ -259,12 +299,12 @@ test('a republish after the playlist ended replaces it even while it is still re
   const h = await harness({ republishGraceMs: 10, endedRetainMs: 60_000 });
   let stream = publishAvc(h.hub, 'live', 'test');
   feed(stream, { fromMs: 0, toMs: 2500 });
-  const epoch = epochOf((await h.get('/live/test.m3u8')).body.toString());
+  const epoch = epochOf(withoutProgramDates((await h.get('/live/test.m3u8')).body.toString()));
   h.hub.unpublish(stream, stream.publisher!);
   await sleep(30);
   stream = publishAvc(h.hub, 'live', 'test', { id: 'pub-2' });
   feed(stream, { fromMs: 0, toMs: 1500 });
-  const fresh = (await h.get('/live/test.m3u8')).body.toString();
+  const fresh = withoutProgramDates((await h.get('/live/test.m3u8')).body.toString());
   assert.notEqual(epochOf(fresh), epoch);
   assert.doesNotMatch(fresh, /ENDLIST/);
 });
@@ -275,11 +315,11 @@ test('codec configuration change mid-publish: new muxer, discontinuity, new SPS;
   feed(stream, { fromMs: 0, toMs: 1500 });
   stream.ingest('video', 1500, videoSequenceHeader(AVC_BASELINE_64X48));
   feed(stream, { fromMs: 1520, toMs: 2500, gopFrames: 12 });
-  let text = (await h.get('/live/test.m3u8')).body.toString();
+  let text = withoutProgramDates((await h.get('/live/test.m3u8')).body.toString());
   assert.doesNotMatch(text, /DISCONTINUITY/, 'the same configuration again is not a change');
   stream.ingest('video', 2500, videoSequenceHeader(AVC_HIGH444_64X48));
   feed(stream, { fromMs: 2520, toMs: 4000 });
-  text = (await h.get('/live/test.m3u8')).body.toString();
+  text = withoutProgramDates((await h.get('/live/test.m3u8')).body.toString());
   const paths = segmentPaths(text);
   // Cuts: 1000 and 2000 (keyframes at the target), then 2520: the first keyframe after the change, before the target.
   assert.deepEqual(durations(text), [1, 1, 0.52, 1]);
@@ -295,7 +335,7 @@ test('a timestamp jump ends the segment and the next starts after a discontinuit
   const stream = publishAvc(h.hub, 'live', 'test');
   feed(stream, { fromMs: 0, toMs: 1500 });
   feed(stream, { fromMs: 600_000, toMs: 601_500 });
-  const text = (await h.get('/live/test.m3u8')).body.toString();
+  const text = withoutProgramDates((await h.get('/live/test.m3u8')).body.toString());
   assert.deepEqual(durations(text), [1, 0.52, 1]);
   assert.match(text, /-1\.ts\n#EXT-X-DISCONTINUITY\n/);
   assert.match(text, /#EXT-X-TARGETDURATION:1\n/, 'the jump does not inflate the target duration');
@@ -508,15 +548,16 @@ test('MediaPlaylist with fMP4 segments: version 7, EXT-X-MAP at the top of the w
   const playlist = new MediaPlaylist(2, 1, (n) => `s/${n}.m4s`, (id) => `s/init-${id}.mp4`);
   const first = { id: 1, data: Buffer.from('init one') };
   const second = { id: 2, data: Buffer.from('init two') };
-  const add = (init: typeof first, discontinuity = false) => playlist.append({ data: Buffer.alloc(100), init, durationMs: 1000, discontinuity });
+  const add = (init: typeof first, discontinuity = false) => playlist.append({ data: Buffer.alloc(100), init, durationMs: 1000, discontinuity, programDateMs: 0 });
+  const text = () => withoutProgramDates(playlist.render()!.toString());
   add(first);
   add(first);
   assert.equal(
-    playlist.render()!.toString(),
+    text(),
     '#EXTM3U\n#EXT-X-VERSION:7\n#EXT-X-TARGETDURATION:1\n#EXT-X-MEDIA-SEQUENCE:0\n#EXT-X-MAP:URI="s/init-1.mp4"\n#EXTINF:1.000,\ns/0.m4s\n#EXTINF:1.000,\ns/1.m4s\n',
   );
   add(second, true);
-  assert.match(playlist.render()!.toString(), /#EXT-X-MAP:URI="s\/init-1.mp4"\n#EXTINF:1.000,\ns\/1.m4s\n#EXT-X-DISCONTINUITY\n#EXT-X-MAP:URI="s\/init-2.mp4"\n#EXTINF:1.000,\ns\/2.m4s\n$/);
+  assert.match(text(), /#EXT-X-MAP:URI="s\/init-1.mp4"\n#EXTINF:1.000,\ns\/1.m4s\n#EXT-X-DISCONTINUITY\n#EXT-X-MAP:URI="s\/init-2.mp4"\n#EXTINF:1.000,\ns\/2.m4s\n$/);
   assert.equal(playlist.init(1), first, 'kept while a kept segment needs it');
   add(second);
   assert.equal(playlist.init(1), first, 'segment 1 is still kept');
@@ -530,7 +571,7 @@ test('fmp4 over HTTP: init section and .m4s segments with their media types; .ts
   const h = await harness({ segmentFormat: 'fmp4' });
   const stream = publishAvc(h.hub, 'live', 'test', { audio: true });
   feed(stream, { fromMs: 0, toMs: 3000, gopFrames: 10, audio: true });
-  const text = (await h.get('/live/test.m3u8')).body.toString();
+  const text = withoutProgramDates((await h.get('/live/test.m3u8')).body.toString());
   const epoch = /\/([0-9a-f]+)-\d+\.m4s/.exec(text)![1];
   assert.match(text, new RegExp(`^#EXTM3U\n#EXT-X-VERSION:7\n#EXT-X-TARGETDURATION:2\n#EXT-X-MEDIA-SEQUENCE:\\d+\n#EXT-X-MAP:URI="test/${epoch}-init-1.mp4"\n#EXTINF`));
   const init = await h.get(`/live/test/${epoch}-init-1.mp4`);

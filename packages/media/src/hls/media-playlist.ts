@@ -178,8 +178,10 @@ export class MediaPlaylist {
     if (this.#discontinuitySequence > 0) lines.push(`#EXT-X-DISCONTINUITY-SEQUENCE:${this.#discontinuitySequence}`);
     let mapped: InitSection | null = null;
     // Tags that belong to a segment go before its first part, or before it when no part is listed.
-    const begin = (segment: { discontinuity: boolean; init: InitSection | null }) => {
+    const begin = (segment: { discontinuity: boolean; init: InitSection | null; programDateMs: number }) => {
       if (segment.discontinuity) lines.push('#EXT-X-DISCONTINUITY');
+      // On every segment: players map positions to wall-clock time (and LL-HLS players expect it).
+      lines.push(`#EXT-X-PROGRAM-DATE-TIME:${new Date(segment.programDateMs).toISOString()}`);
       // A map holds for every segment after it until the next one (RFC 8216 4.3.2.5).
       if (segment.init !== null && segment.init.id !== mapped?.id) lines.push(`#EXT-X-MAP:URI="${this.#initUri(segment.init.id)}"`);
       mapped = segment.init;

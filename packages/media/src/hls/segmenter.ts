@@ -39,6 +39,8 @@ export interface ClosedSegment {
   durationMs: number;
   /** The segment follows a republish, a codec change or a timestamp jump: players must reset their decoders. */
   discontinuity: boolean;
+  /** Wall-clock time (ms since the epoch) of the segment's first sample: EXT-X-PROGRAM-DATE-TIME. */
+  programDateMs: number;
 }
 
 /** A partial segment (LL-HLS): one CMAF fragment of the segment being built. */
@@ -47,9 +49,10 @@ export interface ClosedPart {
   durationMs: number;
   /** Starts with a keyframe (or is audio only): a player may begin decoding here. */
   independent: boolean;
-  /** The init section and discontinuity of the segment the part belongs to. */
+  /** The init section, discontinuity and program date of the segment the part belongs to. */
   init: InitSection | null;
   discontinuity: boolean;
+  programDateMs: number;
 }
 
 export interface SegmenterLimits {
@@ -68,6 +71,7 @@ export interface SegmenterOptions extends SegmenterLimits {
 interface OpenSegment {
   bytes: number;
   startMs: number;
+  programDateMs: number;
   lastMs: number;
   discontinuity: boolean;
   partStartMs: number;
@@ -77,6 +81,12 @@ interface OpenSegment {
 
 type Warn = (message: string, fields: Record<string, unknown>) => void;
 type PartSink = (part: ClosedPart) => void;
+
+/** A point of the media timeline and the wall-clock time it was received at. */
+interface ClockAnchor {
+  mediaMs: number;
+  wallMs: number;
+}
 
 export class Segmenter {
   readonly #limits: SegmenterLimits;
@@ -110,10 +120,18 @@ export class Segmenter {
   /** Spacing of the last two frames of the track that times segments, to give the final frame a duration. */
   #frameIntervalMs = 0;
   #droppedFrames = 0;
+  readonly #wallClock: () => number;
+  /**
+   * Program dates follow the media timeline from the first segment of a timeline on, so that they
+   * advance exactly by the durations listed (arrival jitter does not leak into them); a
+   * discontinuity starts a new timeline and a new anchor.
+   */
+  #clockAnchor: ClockAnchor | null = null;
 
   /** `onPart` receives each partial segment as it ends, before the segment it belongs to is returned. */
-  constructor(options: SegmenterOptions, warn: Warn, onPart: PartSink = () => {}) {
+  constructor(options: SegmenterOptions, warn: Warn, onPart: PartSink = () => {}, wallClock: () => number = Date.now) {
     this.#limits = options;
+    this.#wallClock = wallClock;
     this.#format = options.segmentFormat ?? 'ts';
     this.#partTargetMs = options.partTargetMs ?? 0;
     this.#warn = warn;
@@ -228,6 +246,7 @@ export class Segmenter {
       independent: open.partIndependent ?? false,
       init: this.#init,
       discontinuity: open.discontinuity,
+      programDateMs: open.programDateMs,
     });
     open.partStartMs = endMs;
     open.partIndependent = null;
@@ -257,7 +276,9 @@ export class Segmenter {
       this.#audioStale = false;
     }
     const bytes = this.#muxer.begin();
-    this.#open = { bytes, startMs: time, lastMs: time, discontinuity: this.#discontinuityPending, partStartMs: time, partIndependent: null };
+    if (this.#clockAnchor === null || this.#discontinuityPending) this.#clockAnchor = { mediaMs: time, wallMs: this.#wallClock() };
+    const programDateMs = this.#clockAnchor.wallMs + (time - this.#clockAnchor.mediaMs);
+    this.#open = { bytes, startMs: time, programDateMs, lastMs: time, discontinuity: this.#discontinuityPending, partStartMs: time, partIndependent: null };
     this.#discontinuityPending = false;
     this.#startedAny = true;
   }
@@ -274,6 +295,7 @@ export class Segmenter {
       init: this.#init,
       durationMs: Math.max(0, endMs - open.startMs),
       discontinuity: open.discontinuity,
+      programDateMs: open.programDateMs,
     };
   }
 

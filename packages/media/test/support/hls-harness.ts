@@ -39,3 +39,8 @@ export async function startHlsHarness(config: HlsConfig, cleanups: Array<() => P
     },
   };
 }
+
+/** A playlist's text without its EXT-X-PROGRAM-DATE-TIME lines (wall-clock times), for comparing the rest exactly. */
+export function withoutProgramDates(playlist: string): string {
+  return playlist.replace(/^#EXT-X-PROGRAM-DATE-TIME:.*\n/gm, '');
+}
