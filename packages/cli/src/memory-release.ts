@@ -9,15 +9,17 @@
 
 /** When a release is worth its cost (a full GC pauses the event loop for some milliseconds). */
 export interface ReleasePolicy {
-  /** Sessions that must have left, counted from the highest count since the last release. */
+  /** Sessions that must have left, counted from the highest count since the last release... */
   minDepartures: number;
+  /** ...and at least this share of that count: a large audience that thins out slowly is not paused every interval. */
+  minDepartureShare: number;
   /** The count must have stopped changing for this long: one release after a wave, not one per leaver. */
   settleMs: number;
   /** At most one release per this interval, however the audience churns. */
   minIntervalMs: number;
 }
 
-export const DEFAULT_RELEASE_POLICY: ReleasePolicy = { minDepartures: 50, settleMs: 1000, minIntervalMs: 10_000 };
+export const DEFAULT_RELEASE_POLICY: ReleasePolicy = { minDepartures: 50, minDepartureShare: 0.1, settleMs: 1000, minIntervalMs: 10_000 };
 
 /** Decides, from a session count sampled over time, when a wave of departures has ended. */
 export class DepartureWatch {
@@ -38,7 +40,8 @@ export class DepartureWatch {
       this.#changedAtMs = nowMs;
     }
     this.#peak = Math.max(this.#peak, sessions);
-    if (this.#peak - sessions < this.policy.minDepartures) return false;
+    const departed = this.#peak - sessions;
+    if (departed < this.policy.minDepartures || departed < this.policy.minDepartureShare * this.#peak) return false;
     if (nowMs - this.#changedAtMs < this.policy.settleMs) return false;
     if (nowMs - this.#releasedAtMs < this.policy.minIntervalMs) return false;
     this.#peak = sessions;

@@ -8,7 +8,7 @@ import fc from 'fast-check';
 import { DepartureWatch, fullCollection, loadAllocatorTrim, type ReleasePolicy } from '../src/memory-release.ts';
 import { startServe } from './support/serve-process.ts';
 
-const POLICY: ReleasePolicy = { minDepartures: 50, settleMs: 1000, minIntervalMs: 10_000 };
+const POLICY: ReleasePolicy = { minDepartures: 50, minDepartureShare: 0.1, settleMs: 1000, minIntervalMs: 10_000 };
 
 /** Feeds (time, sessions) samples and returns the times at which a release was due. */
 function releasesFor(samples: Array<[number, number]>, policy = POLICY): number[] {
@@ -33,6 +33,8 @@ test('a wave of departures is released once, after the count has settled', () =>
 
 test('no release for a few departures, growth, or while the count is still moving', () => {
   assert.deepEqual(releasesFor([[0, 100], [1000, 60], [5000, 60]]), [], '40 left: below the threshold');
+  assert.deepEqual(releasesFor([[0, 1000], [1000, 920], [5000, 920]]), [], '80 of 1000 left: under a tenth of the audience');
+  assert.deepEqual(releasesFor([[0, 1000], [1000, 900], [5000, 900]]), [5000], 'a tenth');
   assert.deepEqual(releasesFor([[0, 10], [1000, 500], [5000, 500]]), [], 'an audience that grows');
   const stillLeaving: Array<[number, number]> = [];
   for (let i = 0; i <= 10; i++) stillLeaving.push([i * 500, 1000 - i * 60]);
@@ -69,7 +71,7 @@ test('property: releases are an interval apart, each after enough departures and
         previous = sessions;
         peak = Math.max(peak, sessions);
         if (!released.has(time)) continue;
-        assert.ok(peak - sessions >= POLICY.minDepartures, `${peak - sessions} departures`);
+        assert.ok(peak - sessions >= Math.max(POLICY.minDepartures, POLICY.minDepartureShare * peak), `${peak - sessions} departures of ${peak}`);
         assert.ok(time - changedAt >= POLICY.settleMs, 'settled');
         assert.ok(time - lastRelease >= POLICY.minIntervalMs, 'interval');
         lastRelease = time;
