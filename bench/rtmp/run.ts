@@ -267,7 +267,7 @@ async function measure(server: RunningServer): Promise<Row> {
 
 const mb = (kb: number) => (kb / 1024).toFixed(1);
 /** The line `serve` logs when it hands memory back (packages/cli/src/serve.ts). */
-const MEMORY_RELEASE_LOG = 'released memory after departures';
+const MEMORY_RELEASE_LOG = 'released memory after';
 const ms = (value: number) => (Number.isFinite(value) ? (value >= 100 ? value.toFixed(0) : value.toFixed(1)) : value === Infinity ? '>2000' : 'n/a');
 /** Where the tail comes from: p99 of audio frames, inter frames and keyframes separately. */
 const byKind = (load: LoadResult) =>

@@ -5,7 +5,9 @@
 // collected, glibc keeps the freed chunks in its arenas (only the top of an arena is ever handed
 // back on free). A full GC alone returned nothing, malloc_trim alone about two thirds, both
 // together everything. So once a wave of departures has settled, `serve` runs a full GC and then
-// glibc's malloc_trim(0), which madvises every whole free page back to the kernel.
+// glibc's malloc_trim(0), which madvises every whole free page back to the kernel. It does the same
+// once shortly after startup: loading the TypeScript sources and the web app leaves ~13 MB behind
+// (an idle `serve` went from 122.9 to 110.1 MB RSS, in 15 ms).
 
 /** When a release is worth its cost (a full GC pauses the event loop for some milliseconds). */
 export interface ReleasePolicy {
@@ -82,6 +84,8 @@ export async function loadAllocatorTrim(): Promise<(() => boolean) | null> {
 }
 
 export interface ReleaseReport {
+  /** After startup (once), or after a wave of departures. */
+  reason: 'startup' | 'departures';
   rssBeforeBytes: number;
   rssAfterBytes: number;
   durationMs: number;
@@ -102,16 +106,19 @@ export interface MemoryReleaserOptions {
   policy?: ReleasePolicy;
   /** How often the session count is sampled. */
   tickMs?: number;
+  /** When to release what starting up left behind. */
+  afterStartupMs?: number;
 }
 
 export function startMemoryReleaser(options: MemoryReleaserOptions): { stop(): void } {
   const watch = new DepartureWatch(options.policy);
-  const releaseNow = (): ReleaseReport => {
+  const releaseNow = (reason: ReleaseReport['reason']): ReleaseReport => {
     const rssBeforeBytes = process.memoryUsage.rss();
     const startedMs = performance.now();
     options.collectGarbage?.();
     const trimmed = options.trimAllocator?.() ?? null;
     return {
+      reason,
       rssBeforeBytes,
       rssAfterBytes: process.memoryUsage.rss(),
       durationMs: performance.now() - startedMs,
@@ -120,9 +127,16 @@ export function startMemoryReleaser(options: MemoryReleaserOptions): { stop(): v
     };
   };
   const timer = setInterval(() => {
-    if (watch.observe(options.countSessions(), performance.now())) options.onRelease(releaseNow());
+    if (watch.observe(options.countSessions(), performance.now())) options.onRelease(releaseNow('departures'));
   }, options.tickMs ?? 250);
-  // Sampling must never be what keeps the process alive.
+  const startup = setTimeout(() => options.onRelease(releaseNow('startup')), options.afterStartupMs ?? 3000);
+  // Neither must be what keeps the process alive.
   timer.unref();
-  return { stop: () => clearInterval(timer) };
+  startup.unref();
+  return {
+    stop: () => {
+      clearInterval(timer);
+      clearTimeout(startup);
+    },
+  };
 }

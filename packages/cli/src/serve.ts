@@ -125,7 +125,7 @@ export async function startPlatform(settings: ServeSettings): Promise<RunningPla
     collectGarbage: fullCollection(),
     trimAllocator: await loadAllocatorTrim(),
     onRelease: (report) =>
-      log.info('memory', 'released memory after departures', {
+      log.info('memory', `released memory after ${report.reason}`, {
         rssBeforeMb: mb(report.rssBeforeBytes),
         rssAfterMb: mb(report.rssAfterBytes),
         ms: Math.round(report.durationMs * 10) / 10,
