@@ -1,7 +1,7 @@
 // The servers under test, each started fresh in its own temp directory, pinned to CPU 0, with
 // its output in a log file there (never a pipe nobody reads, which would stall it).
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdirSync, openSync, writeFileSync } from 'node:fs';
+import { mkdirSync, openSync, readFileSync, writeFileSync } from 'node:fs';
 import { connect, createServer } from 'node:net';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -85,7 +85,9 @@ export async function startServer(name: ServerName, options: ServerOptions): Pro
     if (httpPort !== null) await waitForPort(httpPort, child);
   } catch (error) {
     await server.stop();
-    throw new Error(`${name} did not start (log: ${logPath}): ${(error as Error).message}`);
+    // The log goes with the run's temporary directory: its end is the only trace left.
+    const logTail = readFileSync(logPath, 'utf8').split('\n').slice(-20).join('\n');
+    throw new Error(`${name} did not start: ${(error as Error).message}; the end of its log:\n${logTail}`);
   }
   return server;
 }
@@ -100,8 +102,8 @@ function commandFor(name: ServerName, options: ServerOptions, rtmpPort: number, 
       return [
         process.execPath, ...options.nodeFlags, ...profile, 'packages/cli/src/main.ts', 'serve',
         '--host', '127.0.0.1', '--rtmp-port', String(rtmpPort), '--http-port', String(httpPort),
-        // The link port is not opened by `serve` yet; a distinct number keeps it from clashing if it is.
-        '--link-port', String(rtmpPort + 1), '--data-dir', join(dir, 'data'), '--merge-window-ms', String(window),
+        // The link port is not measured here: the system picks a free one.
+        '--link-port', '0', '--data-dir', join(dir, 'data'), '--merge-window-ms', String(window),
       ];
     }
     case 'nms': {
