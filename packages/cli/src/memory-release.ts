@@ -13,7 +13,11 @@
 export interface ReleasePolicy {
   /** Sessions that must have left, counted from the highest count since the last release... */
   minDepartures: number;
-  /** ...and at least this share of that count: a large audience that thins out slowly is not paused every interval. */
+  /**
+   * ...and at least this share of that count. The full GC pauses everyone still watching for
+   * 20-30 ms, while what a few departures free is small: release when an audience has largely
+   * gone, not every time a large one thins out.
+   */
   minDepartureShare: number;
   /** The count must have stopped changing for this long: one release after a wave, not one per leaver. */
   settleMs: number;
@@ -21,7 +25,7 @@ export interface ReleasePolicy {
   minIntervalMs: number;
 }
 
-export const DEFAULT_RELEASE_POLICY: ReleasePolicy = { minDepartures: 50, minDepartureShare: 0.1, settleMs: 1000, minIntervalMs: 10_000 };
+export const DEFAULT_RELEASE_POLICY: ReleasePolicy = { minDepartures: 50, minDepartureShare: 0.5, settleMs: 1000, minIntervalMs: 10_000 };
 
 /** Decides, from a session count sampled over time, when a wave of departures has ended. */
 export class DepartureWatch {
