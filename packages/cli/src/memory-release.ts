@@ -1,5 +1,5 @@
 // Giving memory back after an audience leaves. Measured with 1000 RTMP players who all leave
-// (bench/RESULTS.md, "memory after leave"): the ~14 MB they added stays resident for minutes.
+// (bench/RESULTS.md, "memory given back after players leave"): the ~14 MB they added stays resident for minutes.
 // Two things hold it: V8 does not collect while the process is idle, so buffers the players and
 // the stream left behind are garbage that still owns its malloc'd backing store; and once they are
 // collected, glibc keeps the freed chunks in its arenas (only the top of an arena is ever handed
@@ -26,6 +26,11 @@ export interface ReleasePolicy {
 }
 
 export const DEFAULT_RELEASE_POLICY: ReleasePolicy = { minDepartures: 50, minDepartureShare: 0.5, settleMs: 1000, minIntervalMs: 10_000 };
+
+/** How often the session count is sampled: departures that settle are noticed within this. */
+const SAMPLE_EVERY_MS = 250;
+/** When what starting up left behind (compiled sources, the web app's build) is released. */
+const STARTUP_RELEASE_AFTER_MS = 3000;
 
 /** Decides, from a session count sampled over time, when a wave of departures has ended. */
 export class DepartureWatch {
@@ -107,15 +112,10 @@ export interface MemoryReleaserOptions {
   /** Hands free allocator pages back to the kernel; null where there is no such call. */
   trimAllocator: (() => boolean) | null;
   onRelease: (report: ReleaseReport) => void;
-  policy?: ReleasePolicy;
-  /** How often the session count is sampled. */
-  tickMs?: number;
-  /** When to release what starting up left behind. */
-  afterStartupMs?: number;
 }
 
 export function startMemoryReleaser(options: MemoryReleaserOptions): { stop(): void } {
-  const watch = new DepartureWatch(options.policy);
+  const watch = new DepartureWatch();
   const releaseNow = (reason: ReleaseReport['reason']): ReleaseReport => {
     const rssBeforeBytes = process.memoryUsage.rss();
     const startedMs = performance.now();
@@ -132,8 +132,8 @@ export function startMemoryReleaser(options: MemoryReleaserOptions): { stop(): v
   };
   const timer = setInterval(() => {
     if (watch.observe(options.countSessions(), performance.now())) options.onRelease(releaseNow('departures'));
-  }, options.tickMs ?? 250);
-  const startup = setTimeout(() => options.onRelease(releaseNow('startup')), options.afterStartupMs ?? 3000);
+  }, SAMPLE_EVERY_MS);
+  const startup = setTimeout(() => options.onRelease(releaseNow('startup')), STARTUP_RELEASE_AFTER_MS);
   // Neither must be what keeps the process alive.
   timer.unref();
   startup.unref();
