@@ -6,7 +6,7 @@
 // back on free). A full GC alone returned nothing, malloc_trim alone about two thirds, both
 // together everything. So once a wave of departures has settled, `serve` runs a full GC and then
 // glibc's malloc_trim(0), which madvises every whole free page back to the kernel. It does the same
-// once shortly after startup: loading the TypeScript sources and the web app leaves ~13 MB behind
+// once shortly after startup: loading the TypeScript sources and the web app leaves 7-14 MB behind
 // (an idle `serve` went from 122.9 to 110.1 MB RSS, in 15 ms).
 
 /** When a release is worth its cost (a full GC pauses the event loop for some milliseconds). */
