@@ -4,7 +4,7 @@
 // streams, a fresh Buffer per read) kept the load generator's core saturated; here a read is a loop over its bytes.
 // Pure state machine: bytes in, the response status and media summaries out.
 import {
-  FLV_HEADER_SIZE, FLV_TAG_HEADER_SIZE, FlvError, PREVIOUS_TAG_SIZE_BYTES, TAG_TYPE_AUDIO, TAG_TYPE_SCRIPT, TAG_TYPE_VIDEO,
+  FLV_HEADER_SIZE, FLV_TAG_HEADER_SIZE, FlvError, PREVIOUS_TAG_SIZE_BYTES, TAG_TYPE_AUDIO, TAG_TYPE_SCRIPT, TAG_TYPE_VIDEO, parseFlvFileHeader,
 } from '@livelink/flv';
 import { MediaProbe } from './media-probe.ts';
 
@@ -23,8 +23,6 @@ export class HttpResponseError extends Error {
 const MAX_HEAD_BYTES = 16 * 1024;
 /** Chunk sizes past 2^31 would lose precision in the hex accumulation long before they mean anything. */
 const MAX_HTTP_CHUNK_SIZE = 0x7fffffff;
-/** DataOffset beyond 9 would be a future header extension; more than this is not a real FLV header. */
-const MAX_HEADER_EXTENSION = 1024;
 const HEAD_END = Buffer.from('\r\n\r\n');
 const CR = 0x0d;
 const LF = 0x0a;
@@ -180,12 +178,7 @@ export class HttpFlvReader {
     const field = this.#field;
     switch (this.#flvState) {
       case 'file-header': {
-        if (field[0] !== 0x46 || field[1] !== 0x4c || field[2] !== 0x56) throw new FlvError('bad-signature', 'FLV: body does not start with "FLV"');
-        if (field[3] !== 1) throw new FlvError('unsupported-version', `FLV: version ${field[3]}, only 1 exists`);
-        const dataOffset = uint32(field, 5);
-        if (dataOffset < FLV_HEADER_SIZE || dataOffset > FLV_HEADER_SIZE + MAX_HEADER_EXTENSION) {
-          throw new FlvError('bad-header-size', `FLV: DataOffset ${dataOffset} (expected 9)`);
-        }
+        const { dataOffset } = parseFlvFileHeader(field);
         if (dataOffset > FLV_HEADER_SIZE) this.#expect('header-extension', dataOffset - FLV_HEADER_SIZE);
         else this.#expect('previous-tag-size', PREVIOUS_TAG_SIZE_BYTES);
         return;

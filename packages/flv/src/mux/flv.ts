@@ -111,6 +111,23 @@ export interface FlvFileHeaderInfo {
   video: boolean;
 }
 
+/** Header extensions (DataOffset beyond 9) are allowed but bounded: no writer uses them. */
+const MAX_HEADER_EXTENSION = 1024;
+
+/**
+ * The 9-byte FLV file header: its flags, and where the first PreviousTagSize begins (DataOffset).
+ * Throws FlvError for a wrong signature or version, or a DataOffset outside 9..9+1024.
+ */
+export function parseFlvFileHeader(header: Uint8Array): FlvFileHeaderInfo & { dataOffset: number } {
+  if (header[0] !== 0x46 || header[1] !== 0x4c || header[2] !== 0x56) throw new FlvError('bad-signature', 'FLV: data does not start with "FLV"');
+  if (header[3] !== 1) throw new FlvError('unsupported-version', `FLV: version ${header[3]}, only 1 exists`);
+  const dataOffset = readU32(header, 5);
+  if (dataOffset < FLV_HEADER_SIZE || dataOffset > FLV_HEADER_SIZE + MAX_HEADER_EXTENSION) {
+    throw new FlvError('bad-header-size', `FLV: DataOffset ${dataOffset} (expected 9)`);
+  }
+  return { version: header[3], audio: (header[4] & FLAG_AUDIO) !== 0, video: (header[4] & FLAG_VIDEO) !== 0, dataOffset };
+}
+
 export interface FlvDemuxerOptions {
   /** Tags with a larger DataSize are refused before buffering their body. Default: the format's 16 MiB - 1. */
   maxTagSize?: number;
@@ -118,8 +135,6 @@ export interface FlvDemuxerOptions {
   strictPreviousTagSize?: boolean;
 }
 
-/** DataOffset beyond 9 would be a future header extension; more than this is not a real FLV header. */
-const MAX_HEADER_EXTENSION = 1024;
 
 type State = 'header' | 'header-extension' | 'previous-tag-size' | 'tag-header' | 'tag-body';
 
@@ -200,13 +215,8 @@ export class FlvDemuxer {
   #consume(unit: Uint8Array): FlvTag | undefined {
     switch (this.#state) {
       case 'header': {
-        if (unit[0] !== 0x46 || unit[1] !== 0x4c || unit[2] !== 0x56) throw new FlvError('bad-signature', 'FLV: file does not start with "FLV"');
-        if (unit[3] !== 1) throw new FlvError('unsupported-version', `FLV: version ${unit[3]}, only 1 exists`);
-        const dataOffset = readU32(unit, 5);
-        if (dataOffset < FLV_HEADER_SIZE || dataOffset > FLV_HEADER_SIZE + MAX_HEADER_EXTENSION) {
-          throw new FlvError('bad-header-size', `FLV: DataOffset ${dataOffset} (expected 9)`);
-        }
-        this.header = { version: unit[3], audio: (unit[4] & FLAG_AUDIO) !== 0, video: (unit[4] & FLAG_VIDEO) !== 0 };
+        const { dataOffset, ...header } = parseFlvFileHeader(unit);
+        this.header = header;
         if (dataOffset > FLV_HEADER_SIZE) this.#expect('header-extension', dataOffset - FLV_HEADER_SIZE);
         else this.#expect('previous-tag-size', PREVIOUS_TAG_SIZE_BYTES);
         return undefined;
