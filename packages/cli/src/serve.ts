@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { createLogger } from '@livelink/xlog';
 import { loadWebApp } from '@livelink/web';
 import { webRoute } from './web-route.ts';
-import { relaunchWithMemoryTuning } from './memory-tuning.ts';
+import { relaunchWithRuntimeTuning } from './runtime-tuning.ts';
 import { fullCollection, loadAllocatorTrim, startMemoryReleaser } from './memory-release.ts';
 import { createGateway } from '@livelink/gateway';
 import { registerLinkServices, LinkServiceCmdids } from './link-services.ts';
@@ -35,7 +35,7 @@ export async function runServe(argv: string[]): Promise<number> {
     return 2;
   }
   // Before anything opens a socket: the tuned process starts over from here.
-  relaunchWithMemoryTuning();
+  relaunchWithRuntimeTuning();
   let platform: RunningPlatform;
   try {
     platform = await startPlatform(settings);
@@ -121,7 +121,7 @@ export async function startPlatform(settings: ServeSettings): Promise<RunningPla
   const mb = (bytes: number) => Math.round((bytes / 1048576) * 10) / 10;
   const memoryReleaser = startMemoryReleaser({
     countSessions: () => media.clients.size + gateway.metrics.tcpConnections + gateway.metrics.wsConnections,
-    // Present when the relaunch added --expose-gc (memory-tuning.ts).
+    // Present when the relaunch added --expose-gc (runtime-tuning.ts).
     collectGarbage: fullCollection(),
     trimAllocator: await loadAllocatorTrim(),
     onRelease: (report) =>

@@ -169,7 +169,9 @@ export function serveHelp(): string {
     '  -h, --help'.padEnd(30) + 'show this help',
     '',
     'On start, serve restarts itself in place (same pid) with a young generation capped at 8 MB',
-    '(--max-semi-space-size=4): less memory per player. LIVELINK_MEMORY_TUNING=off keeps the process as started.',
+    '(--max-semi-space-size=4): less memory per player; with gc exposed, to give memory back after an',
+    'audience leaves; and, on a single CPU, with V8\'s GC on the main thread (--single-threaded-gc):',
+    'shorter stalls. LIVELINK_RUNTIME_TUNING=off keeps the process as started.',
     '',
   ].join('\n');
 }

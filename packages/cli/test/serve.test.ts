@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { readFileSync } from 'node:fs';
-import { tunedRelaunch, TUNED_MARKER } from '../src/memory-tuning.ts';
+import { tunedRelaunch, TUNED_MARKER } from '../src/runtime-tuning.ts';
 import { makeClip, ffmpegPublish, ffmpegPlay } from '../../media/test/support/peers.ts';
 import { startServe } from './support/serve-process.ts';
 
@@ -49,7 +49,7 @@ function startedWith(pid: number): { argv: string[]; env: string[] } {
   };
 }
 
-test('livelink serve restarts itself in place with its memory settings, unless told not to', async () => {
+test('livelink serve restarts itself in place with its runtime settings, unless told not to', async () => {
   const tuned = await startServe();
   try {
     const { argv, env } = startedWith(tuned.pid);
@@ -62,7 +62,7 @@ test('livelink serve restarts itself in place with its memory settings, unless t
   } finally {
     assert.equal(await tuned.stop(), 0);
   }
-  const plain = await startServe([], { LIVELINK_MEMORY_TUNING: 'off' });
+  const plain = await startServe([], { LIVELINK_RUNTIME_TUNING: 'off' });
   try {
     const { argv, env } = startedWith(plain.pid);
     assert.ok(!argv.some((arg) => arg.startsWith('--max-semi-space-size')));
@@ -72,14 +72,32 @@ test('livelink serve restarts itself in place with its memory settings, unless t
   }
 });
 
-test('memory tuning adds only the flags the user did not give, and never relaunches twice', () => {
+test('livelink serve on a single CPU runs with the GC on its main thread', async () => {
+  const pinned = await startServe([], {}, { cpuList: '0' });
+  try {
+    const { argv } = startedWith(pinned.pid);
+    assert.ok(argv.includes('--single-threaded-gc'), `pinned to one CPU: ${argv.join(' ')}`);
+    assert.equal((await fetch(`http://127.0.0.1:${pinned.httpPort}/api/v1/server`)).status, 200);
+  } finally {
+    assert.equal(await pinned.stop(), 0);
+  }
+});
+
+test('runtime tuning adds only the flags the user did not give, and never relaunches twice', () => {
   const tuned = ['--max-semi-space-size=4', '--expose-gc'];
-  assert.deepEqual(tunedRelaunch([], { HOME: '/h' }), { execArgv: tuned, env: { HOME: '/h', [TUNED_MARKER]: '1' } });
-  assert.deepEqual(tunedRelaunch(['--inspect'], {}), { execArgv: [...tuned, '--inspect'], env: { [TUNED_MARKER]: '1' } });
-  assert.deepEqual(tunedRelaunch(['--max-semi-space-size=16'], {})?.execArgv, ['--expose-gc', '--max-semi-space-size=16']);
-  assert.deepEqual(tunedRelaunch([], { NODE_OPTIONS: '--max-semi-space-size=1' })?.execArgv, ['--expose-gc']);
-  assert.deepEqual(tunedRelaunch(['--expose-gc'], {})?.execArgv, ['--max-semi-space-size=4', '--expose-gc']);
-  assert.equal(tunedRelaunch(['--max-semi-space-size=16', '--expose-gc'], {}), null);
-  assert.equal(tunedRelaunch([], { [TUNED_MARKER]: '1' }), null);
-  assert.equal(tunedRelaunch([], { LIVELINK_MEMORY_TUNING: 'off' }), null);
+  assert.deepEqual(tunedRelaunch([], { HOME: '/h' }, 2), { execArgv: tuned, env: { HOME: '/h', [TUNED_MARKER]: '1' } });
+  assert.deepEqual(tunedRelaunch(['--inspect'], {}, 2), { execArgv: [...tuned, '--inspect'], env: { [TUNED_MARKER]: '1' } });
+  assert.deepEqual(tunedRelaunch(['--max-semi-space-size=16'], {}, 2)?.execArgv, ['--expose-gc', '--max-semi-space-size=16']);
+  assert.deepEqual(tunedRelaunch([], { NODE_OPTIONS: '--max-semi-space-size=1' }, 2)?.execArgv, ['--expose-gc']);
+  assert.deepEqual(tunedRelaunch(['--expose-gc'], {}, 2)?.execArgv, ['--max-semi-space-size=4', '--expose-gc']);
+  assert.equal(tunedRelaunch(['--max-semi-space-size=16', '--expose-gc'], {}, 2), null);
+  assert.equal(tunedRelaunch([], { [TUNED_MARKER]: '1' }, 2), null);
+  assert.equal(tunedRelaunch([], { LIVELINK_RUNTIME_TUNING: 'off' }, 2), null);
+});
+
+test('on a single CPU the GC runs on the main thread; with more, V8 keeps its helper threads', () => {
+  assert.deepEqual(tunedRelaunch([], {}, 1)?.execArgv, ['--max-semi-space-size=4', '--expose-gc', '--single-threaded-gc']);
+  assert.ok(!tunedRelaunch([], {}, 4)?.execArgv.includes('--single-threaded-gc'));
+  assert.equal(tunedRelaunch(['--max-semi-space-size=4', '--expose-gc', '--single-threaded-gc'], {}, 1), null);
+  assert.equal(tunedRelaunch(['--max-semi-space-size=4', '--expose-gc'], { NODE_OPTIONS: '--single-threaded-gc' }, 1), null);
 });

@@ -16,9 +16,16 @@ export interface ServeProcess {
   stop(): Promise<number | null>;
 }
 
-export async function startServe(extraArgs: string[] = [], env: Record<string, string> = {}): Promise<ServeProcess> {
+export interface StartOptions {
+  /** Runs serve under `taskset -c <cpuList>` (taskset execs in place: the pid is serve's own). */
+  cpuList?: string;
+}
+
+export async function startServe(extraArgs: string[] = [], env: Record<string, string> = {}, options: StartOptions = {}): Promise<ServeProcess> {
   const dataDir = mkdtempSync(join(tmpdir(), 'livelink-serve-'));
-  const child = spawn(process.execPath, [cli, 'serve', '--host', '127.0.0.1', '--rtmp-port', '0', '--http-port', '0', '--link-port', '0', '--data-dir', dataDir, ...extraArgs], {
+  const pinning = options.cpuList === undefined ? [] : ['taskset', '-c', options.cpuList];
+  const [command, ...prefix] = [...pinning, process.execPath];
+  const child = spawn(command, [...prefix, cli, 'serve', '--host', '127.0.0.1', '--rtmp-port', '0', '--http-port', '0', '--link-port', '0', '--data-dir', dataDir, ...extraArgs], {
     env: { ...process.env, ...env },
   });
   let out = '';

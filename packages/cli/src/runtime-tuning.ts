@@ -6,34 +6,47 @@
 //   no CPU cost the benchmark could tell apart from its noise.
 // - --expose-gc, so that after an audience leaves the server can collect what it left behind
 //   before handing free memory back to the kernel (memory-release.ts).
+// - --single-threaded-gc, only when the process may run on a single core (its CPU affinity, e.g.
+//   `taskset` or a one-CPU cpuset). V8's helper threads for concurrent marking and parallel
+//   scavenges can then only run by preempting the event loop, for whole scheduler slices: at 1000
+//   players the ~45 ms of concurrent marking of each Mark-Compact (every ~6 s) delayed the keyframe
+//   fan-out it landed on to a keyframe p99 of 40-50 ms. Marked on the main thread, in V8's small
+//   incremental steps between event-loop tasks, that p99 is 17-22 ms (bench/RESULTS.md, session 5).
+//   With more cores the helpers run beside the event loop, as V8 intends.
 // process.execve keeps the pid, stdio and signals, so a supervisor or a test that started `serve`
-// never notices. Opt out with LIVELINK_MEMORY_TUNING=off; a flag already given on the command line
+// never notices. Opt out with LIVELINK_RUNTIME_TUNING=off; a flag already given on the command line
 // or in NODE_OPTIONS is left as it is.
+import { availableParallelism } from 'node:os';
 
-export const TUNED_MARKER = 'LIVELINK_MEMORY_TUNED';
+export const TUNED_MARKER = 'LIVELINK_RUNTIME_TUNED';
 const SEMI_SPACE_FLAG = '--max-semi-space-size';
 const SEMI_SPACE_MB = 4;
 const EXPOSE_GC_FLAG = '--expose-gc';
+const SINGLE_THREADED_GC_FLAG = '--single-threaded-gc';
 
 export interface Relaunch {
   execArgv: string[];
   env: Record<string, string | undefined>;
 }
 
-/** What the tuned process needs beyond this one, or null when there is nothing to change. */
-export function tunedRelaunch(execArgv: readonly string[], env: Readonly<Record<string, string | undefined>>): Relaunch | null {
-  if (env[TUNED_MARKER] !== undefined || env.LIVELINK_MEMORY_TUNING === 'off') return null;
+/**
+ * What the tuned process needs beyond this one, or null when there is nothing to change.
+ * `cores` is how many CPUs the process may run on.
+ */
+export function tunedRelaunch(execArgv: readonly string[], env: Readonly<Record<string, string | undefined>>, cores: number): Relaunch | null {
+  if (env[TUNED_MARKER] !== undefined || env.LIVELINK_RUNTIME_TUNING === 'off') return null;
   const given = (flag: string) => execArgv.some((arg) => arg.startsWith(flag)) || (env.NODE_OPTIONS ?? '').includes(flag);
   const missing: string[] = [];
   if (!given(SEMI_SPACE_FLAG)) missing.push(`${SEMI_SPACE_FLAG}=${SEMI_SPACE_MB}`);
   if (!given(EXPOSE_GC_FLAG)) missing.push(EXPOSE_GC_FLAG);
+  if (cores === 1 && !given(SINGLE_THREADED_GC_FLAG)) missing.push(SINGLE_THREADED_GC_FLAG);
   if (missing.length === 0) return null;
   return { execArgv: [...missing, ...execArgv], env: { ...env, [TUNED_MARKER]: '1' } };
 }
 
 /** Replaces this process with its tuned self (same pid) where the platform can; returns otherwise. */
-export function relaunchWithMemoryTuning(): void {
-  const relaunch = tunedRelaunch(process.execArgv, process.env);
+export function relaunchWithRuntimeTuning(): void {
+  const relaunch = tunedRelaunch(process.execArgv, process.env, availableParallelism());
   // execve exists on POSIX systems only; Windows keeps running untuned.
   if (relaunch === null || typeof process.execve !== 'function') return;
   process.execve(process.execPath, [process.execPath, ...relaunch.execArgv, ...process.argv.slice(1)], relaunch.env);
