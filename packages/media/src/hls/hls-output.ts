@@ -10,7 +10,9 @@
 // With Low-Latency HLS (partTargetMs > 0) requests may wait: a blocking playlist reload until the
 // playlist holds the segment or part it names, a preload-hinted part until it is complete. Each
 // waits on its stream's change notifications, bounded by three target durations (then 503, as
-// RFC 8216bis 6.2.5.2 suggests), and stops waiting when the client goes away.
+// RFC 8216bis 6.2.5.2 suggests), and stops waiting when the client goes away. A playlist request
+// with _HLS_skip (alone or with a blocking reload) is answered with a Playlist Delta Update when
+// the playlist offers them.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { randomBytes } from 'node:crypto';
 import type { StreamHub } from '../hub/stream-hub.ts';
@@ -21,6 +23,7 @@ import { HlsStream, type HlsStreamStats } from './hls-stream.ts';
 import type { HlsPartPath, HlsPath } from './paths.ts';
 import { BlockingRequestError, advancePartLimit, comparePositions, judgeBlockingRequest, parseBlockingRequest, type BlockingRequest } from './blocking-reload.ts';
 import { SEGMENT_EXTENSIONS, type SegmentExtension } from './segment-writer.ts';
+import { SkipRequestError, parseSkipDirective, type SkipDirective } from './delta-update.ts';
 
 const CORS = { 'access-control-allow-origin': '*' };
 /** RFC 8216 3.3 (fMP4 segments: ISO BMFF media types) and Apple's HLS authoring spec for MPEG-TS. */
@@ -118,18 +121,20 @@ export class HlsOutput {
 
   /**
    * The playlist now, or (a stream just published) once its first segment is cut rather than make
-   * the player retry, or (a blocking reload) once it holds what the query asks for.
+   * the player retry, or (a blocking reload) once it holds what the query asks for; as a delta
+   * update when asked for one.
    */
   #servePlaylist(hls: HlsStream, query: string, req: IncomingMessage, res: ServerResponse): void {
     let request: BlockingRequest | null = null;
-    if (this.#config.partTargetMs > 0) {
-      try {
-        request = parseBlockingRequest(query);
-      } catch (error) {
-        if (!(error instanceof BlockingRequestError)) throw error;
-        badRequest(res, error.message);
-        return;
-      }
+    let skip: SkipDirective | null = null;
+    try {
+      if (this.#config.partTargetMs > 0) request = parseBlockingRequest(query);
+      // RFC 8216bis 6.2.5.1: a playlist without CAN-SKIP-UNTIL MUST ignore _HLS_skip, whatever its value.
+      if (hls.playlist.offersDeltaUpdates) skip = parseSkipDirective(query);
+    } catch (error) {
+      if (!(error instanceof BlockingRequestError || error instanceof SkipRequestError)) throw error;
+      badRequest(res, error.message);
+      return;
     }
     const attempt = (): boolean => {
       const text = hls.playlist.render();
@@ -141,8 +146,13 @@ export class HlsOutput {
       // An ended playlist gets no more segments: blocking for one would only time out.
       const verdict = request === null || hls.playlist.ended ? 'ready' : judgeBlockingRequest(request, hls.playlist.edge, this.#partLimit);
       if (verdict === 'wait') return false;
-      if (verdict === 'too-far') badRequest(res, `_HLS_msn=${request!.msn}${request!.part === null ? '' : ` _HLS_part=${request!.part}`} is too far ahead of the playlist`);
-      else this.#send(req, res, 'application/vnd.apple.mpegurl', 'no-cache', text);
+      if (verdict === 'too-far') {
+        badRequest(res, `_HLS_msn=${request!.msn}${request!.part === null ? '' : ` _HLS_part=${request!.part}`} is too far ahead of the playlist`);
+        return true;
+      }
+      const delta = skip === null ? null : hls.playlist.renderDelta(skip);
+      if (delta !== null) hls.deltaUpdateServed();
+      this.#send(req, res, 'application/vnd.apple.mpegurl', 'no-cache', delta ?? text);
       return true;
     };
     this.#hold(hls, res, attempt, request === null ? this.#config.firstSegmentWaitMs : this.#blockingTimeoutMs(hls), () => {

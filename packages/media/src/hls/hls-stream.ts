@@ -60,6 +60,8 @@ export interface HlsStreamStats {
    */
   keyframeToSegment: AvailabilityStats;
   keyframeToPart: AvailabilityStats;
+  /** Playlist requests answered with a Playlist Delta Update (EXT-X-SKIP) rather than the whole playlist. */
+  deltaUpdates: number;
 }
 
 export class HlsStream implements Subscriber {
@@ -78,6 +80,7 @@ export class HlsStream implements Subscriber {
   #live = false;
   #segmentsProduced = 0;
   #partsProduced = 0;
+  #deltaUpdates = 0;
   readonly #availability = new LatencyMeter();
   readonly #keyframeToSegment = new LatencyMeter();
   readonly #keyframeToPart = new LatencyMeter();
@@ -146,6 +149,11 @@ export class HlsStream implements Subscriber {
     this.#wake();
   }
 
+  /** Counts a playlist request answered with a delta update. */
+  deltaUpdateServed(): void {
+    this.#deltaUpdates++;
+  }
+
   /** Calls `changed` on every new part or segment and when the playlist ends, until cancelled (the returned function). */
   onChange(changed: () => void): () => void {
     this.#listeners.add(changed);
@@ -167,6 +175,7 @@ export class HlsStream implements Subscriber {
       partsProduced: this.#partsProduced,
       keyframeToSegment: this.#keyframeToSegment.stats(),
       keyframeToPart: this.#keyframeToPart.stats(),
+      deltaUpdates: this.#deltaUpdates,
     };
   }
 

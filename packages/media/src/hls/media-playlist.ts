@@ -7,9 +7,11 @@
 // complete segment, with a preload hint for the next one; a complete segment keeps its parts
 // listed while it ends within three target durations of the live edge, and in memory one segment
 // longer (for players holding the previous playlist). A complete segment's parts are views into
-// its bytes, so they cost no memory of their own.
+// its bytes, so they cost no memory of their own. A window long enough to reach past the skip
+// boundary also offers Playlist Delta Updates (_HLS_skip, see delta-update.ts).
 import type { ClosedPart, ClosedSegment, InitSection } from './segmenter.ts';
 import type { PartPosition, PlaylistEdge } from './blocking-reload.ts';
+import { SKIP_BOUNDARY_TARGET_DURATIONS, countSkippedSegments, windowCanSkip, type SkipDirective } from './delta-update.ts';
 
 export interface StoredPart extends ClosedPart {
   position: PartPosition;
@@ -49,6 +51,8 @@ export class MediaPlaylist {
   #ended = false;
   #bytes = 0;
   #text: Buffer | null = null;
+  /** Delta updates rendered since the last change, by directive (v2 adds RECENTLY-REMOVED-DATERANGES). */
+  readonly #deltaTexts = new Map<SkipDirective, Buffer>();
 
   constructor(windowSegments: number, keepSegments: number, segmentUri: (sequence: number) => string, initUri: (id: number) => string, lowLatency: LowLatencyOptions | null = null) {
     this.#windowSegments = windowSegments;
@@ -83,6 +87,11 @@ export class MediaPlaylist {
     return this.#targetDurationS;
   }
 
+  /** Whether the playlist advertises CAN-SKIP-UNTIL (low latency with a window that reaches past the skip boundary). */
+  get offersDeltaUpdates(): boolean {
+    return this.#lowLatency !== null && windowCanSkip(this.#windowSegments);
+  }
+
   /** What a blocking reload is judged against. */
   get edge(): PlaylistEdge {
     const lastSegment = this.#segments.at(-1);
@@ -98,7 +107,7 @@ export class MediaPlaylist {
   appendPart(part: ClosedPart): StoredPart {
     const stored: StoredPart = { ...part, position: this.nextPart };
     this.#openParts.push(stored);
-    this.#text = null;
+    this.#changed();
     return stored;
   }
 
@@ -114,14 +123,14 @@ export class MediaPlaylist {
     this.#targetDurationS = Math.max(this.#targetDurationS, Math.ceil(stored.durationMs / 1000));
     const keptFrom = this.#segments.length - this.#window().length + this.#partsListedFrom() - 1;
     for (let i = 0; i < keptFrom; i++) this.#segments[i].parts = [];
-    this.#text = null;
+    this.#changed();
     return stored;
   }
 
   /** No more segments will come: players stop polling at EXT-X-ENDLIST. */
   end(): void {
     this.#ended = true;
-    this.#text = null;
+    this.#changed();
   }
 
   /** A segment in the window or still kept. */
@@ -144,8 +153,40 @@ export class MediaPlaylist {
   /** The playlist text, or null while there is no segment to list. */
   render(): Buffer | null {
     if (this.#segments.length === 0) return null;
-    this.#text ??= Buffer.from(this.#renderText());
+    this.#text ??= Buffer.from(this.#renderText(null));
     return this.#text;
+  }
+
+  /**
+   * The Playlist Delta Update a request with _HLS_skip gets, or null when it gets the whole
+   * playlist: delta updates are not offered or the playlist has ended (RFC 8216bis 6.2.5.1: the
+   * server MUST then ignore _HLS_skip), or no segment is beyond the skip boundary yet (an EXT-X-SKIP
+   * of no segment would replace nothing, and the whole playlist is what such a delta would list).
+   */
+  renderDelta(directive: SkipDirective): Buffer | null {
+    if (!this.offersDeltaUpdates || this.#ended || this.#segments.length === 0) return null;
+    const skipped = countSkippedSegments(this.#window().map((segment) => segment.durationMs), this.#skipBoundaryS() * 1000);
+    if (skipped === 0) return null;
+    let text = this.#deltaTexts.get(directive);
+    if (text === undefined) {
+      text = Buffer.from(this.#renderText({ segments: skipped, directive }));
+      this.#deltaTexts.set(directive, text);
+    }
+    return text;
+  }
+
+  #changed(): void {
+    this.#text = null;
+    this.#deltaTexts.clear();
+  }
+
+  #renderedTargetDurationS(): number {
+    return Math.max(1, this.#targetDurationS);
+  }
+
+  /** CAN-SKIP-UNTIL: six times EXT-X-TARGETDURATION, which may grow (never shrink) while the playlist lives. */
+  #skipBoundaryS(): number {
+    return SKIP_BOUNDARY_TARGET_DURATIONS * this.#renderedTargetDurationS();
   }
 
   #window(): StoredSegment[] {
@@ -155,27 +196,40 @@ export class MediaPlaylist {
   /** Index in the window of the oldest segment whose parts are listed: those ending within three target durations of the edge. */
   #partsListedFrom(): number {
     const window = this.#window();
-    const horizonMs = PARTS_LISTED_TARGET_DURATIONS * Math.max(1, this.#targetDurationS) * 1000;
+    const horizonMs = PARTS_LISTED_TARGET_DURATIONS * this.#renderedTargetDurationS() * 1000;
     let fromEndMs = this.#openParts.reduce((total, part) => total + part.durationMs, 0);
     let from = window.length;
     while (from > 0 && fromEndMs < horizonMs) fromEndMs += window[--from].durationMs;
     return from;
   }
 
-  #renderText(): string {
+  /**
+   * The whole playlist (`skip` null), or a delta update whose EXT-X-SKIP replaces the first
+   * `skip.segments` segments of the window with every tag that applies only to them: their
+   * EXT-X-DISCONTINUITY tags too, which the client counts from its copy, so
+   * EXT-X-MEDIA-SEQUENCE and EXT-X-DISCONTINUITY-SEQUENCE stay those of the whole playlist. The
+   * EXT-X-MAP in force is repeated before the first segment listed, which it applies to as well.
+   */
+  #renderText(skip: { segments: number; directive: SkipDirective } | null): string {
     const window = this.#window();
-    // EXT-X-MAP outside I-frame playlists needs version 6; 7 is what fMP4 (CMAF) HLS declares.
-    const version = window[0].init === null ? 3 : 7;
-    const lines = ['#EXTM3U', `#EXT-X-VERSION:${version}`, `#EXT-X-TARGETDURATION:${Math.max(1, this.#targetDurationS)}`];
+    // EXT-X-MAP outside I-frame playlists needs version 6; 7 is what fMP4 (CMAF) HLS declares;
+    // EXT-X-SKIP needs 9 (RFC 8216bis 8; 10 only if it replaced EXT-X-DATERANGE tags, we have none).
+    const version = skip !== null ? 9 : window[0].init === null ? 3 : 7;
+    const lines = ['#EXTM3U', `#EXT-X-VERSION:${version}`, `#EXT-X-TARGETDURATION:${this.#renderedTargetDurationS()}`];
     const lowLatency = this.#lowLatency;
     if (lowLatency !== null) {
+      const canSkip = this.offersDeltaUpdates ? `,CAN-SKIP-UNTIL=${seconds(this.#skipBoundaryS() * 1000)}` : '';
       lines.push(
-        `#EXT-X-SERVER-CONTROL:CAN-BLOCK-RELOAD=YES,PART-HOLD-BACK=${seconds(PART_HOLD_BACK_PARTS * lowLatency.partTargetMs)}`,
+        `#EXT-X-SERVER-CONTROL:CAN-BLOCK-RELOAD=YES,PART-HOLD-BACK=${seconds(PART_HOLD_BACK_PARTS * lowLatency.partTargetMs)}${canSkip}`,
         `#EXT-X-PART-INF:PART-TARGET=${seconds(lowLatency.partTargetMs)}`,
       );
     }
     lines.push(`#EXT-X-MEDIA-SEQUENCE:${window[0].sequence}`);
     if (this.#discontinuitySequence > 0) lines.push(`#EXT-X-DISCONTINUITY-SEQUENCE:${this.#discontinuitySequence}`);
+    if (skip !== null) {
+      // v2 asks to skip date ranges too; with none in the playlist, none were removed (the list is REQUIRED, and MAY be empty).
+      lines.push(`#EXT-X-SKIP:SKIPPED-SEGMENTS=${skip.segments}${skip.directive === 'v2' ? ',RECENTLY-REMOVED-DATERANGES=""' : ''}`);
+    }
     let mapped: InitSection | null = null;
     // Tags that belong to a segment go before its first part, or before it when no part is listed.
     const begin = (segment: { discontinuity: boolean; init: InitSection | null; programDateMs: number }) => {
@@ -193,11 +247,12 @@ export class MediaPlaylist {
       }
     };
     const partsFrom = lowLatency === null ? window.length : this.#partsListedFrom();
-    window.forEach((segment, i) => {
+    for (let i = skip?.segments ?? 0; i < window.length; i++) {
+      const segment = window[i];
       begin(segment);
       if (i >= partsFrom) listParts(segment.parts);
       lines.push(`#EXTINF:${seconds(segment.durationMs)},`, this.#segmentUri(segment.sequence));
-    });
+    }
     if (lowLatency !== null) {
       if (this.#openParts.length > 0) begin(this.#openParts[0]);
       listParts(this.#openParts);
