@@ -15,7 +15,7 @@ export interface ReleasePolicy {
   minDepartures: number;
   /**
    * ...and at least this share of that count. The full GC pauses everyone still watching for
-   * 20-30 ms, while what a few departures free is small: release when an audience has largely
+   * 35-55 ms, while what a few departures free is small: release when an audience has largely
    * gone, not every time a large one thins out.
    */
   minDepartureShare: number;
