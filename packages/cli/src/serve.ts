@@ -85,7 +85,7 @@ export async function startPlatform(settings: ServeSettings): Promise<RunningPla
       gopCacheBytes: settings.gopCacheBytes,
       mergeWindowMs: settings.mergeWindowMs,
       record: { enabled: settings.record, dir: join(settings.dataDir, 'recordings') },
-      hls: { segmentFormat: settings.hlsFormat, partTargetMs: settings.hlsPartMs },
+      hls: { segmentFormat: settings.hlsFormat, partTargetMs: settings.hlsPartMs, windowSegments: settings.hlsWindow },
       auth: {
         secrets: settings.authSecret === '' ? [] : parseSecretList(settings.authSecret),
         requirePublishToken: settings.authPublish,

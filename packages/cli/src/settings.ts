@@ -28,6 +28,8 @@ export interface ServeSettings {
   hlsFormat: 'ts' | 'fmp4';
   /** Low-Latency HLS part target in milliseconds; 0 = off (fMP4 only). */
   hlsPartMs: number;
+  /** Finished segments listed in an HLS playlist. */
+  hlsWindow: number;
 }
 
 /** string: required text; text: optional text ('' when unset); flag: a switch. */
@@ -62,6 +64,7 @@ export const settingSpecs: readonly SettingSpec[] = [
   { key: 'hookOnStop', flag: 'hook-on-stop', env: 'LIVELINK_HOOK_ON_STOP', kind: 'text', default: '', help: 'URL told when a play ends' },
   { key: 'hlsFormat', flag: 'hls-format', env: 'LIVELINK_HLS_FORMAT', kind: 'string', default: 'ts', choices: ['ts', 'fmp4'], help: 'HLS segments: ts (MPEG-TS) or fmp4 (CMAF)' },
   { key: 'hlsPartMs', flag: 'hls-part-ms', env: 'LIVELINK_HLS_PART_MS', kind: 'count', default: 0, help: 'Low-Latency HLS: partial segments of at most this many ms (e.g. 500), blocking playlist reload; needs --hls-format fmp4; 0 = off' },
+  { key: 'hlsWindow', flag: 'hls-window', env: 'LIVELINK_HLS_WINDOW', kind: 'count', default: 6, help: 'HLS playlist window in segments (a 2 s target each); 8 or more with --hls-part-ms also offers playlist delta updates' },
   { key: 'adminToken', flag: 'admin-token', env: 'LIVELINK_ADMIN_TOKEN', kind: 'text', default: '', help: 'bearer token the admin API (/api/v1/clients, /api/v1/server) requires' },
 ];
 

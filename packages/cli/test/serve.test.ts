@@ -41,6 +41,27 @@ test('livelink serve takes a publish from ffmpeg, serves players, and stops clea
   assert.match(serve.output(), /SIGTERM: shutting down/);
 });
 
+test('--hls-window sets the playlist window; with Low-Latency HLS and 8+ segments it offers delta updates', async () => {
+  const serve = await startServe(['--hls-format', 'fmp4', '--hls-part-ms', '500', '--hls-window', '10']);
+  try {
+    const publisher = ffmpegPublish(`rtmp://127.0.0.1:${serve.rtmpPort}/live/demo`, await makeClip({ seconds: 8 }));
+    try {
+      const url = `http://127.0.0.1:${serve.httpPort}/live/demo.m3u8`;
+      let playlist = '';
+      for (let tries = 0; tries < 100 && !playlist.includes('#EXTINF'); tries++) {
+        const response = await fetch(url);
+        playlist = response.ok ? await response.text() : '';
+        if (!playlist.includes('#EXTINF')) await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+      assert.match(playlist, /#EXT-X-SERVER-CONTROL:[^\n]*CAN-SKIP-UNTIL=/, playlist);
+    } finally {
+      await publisher.stop();
+    }
+  } finally {
+    assert.equal(await serve.stop(), 0);
+  }
+});
+
 /** What the kernel says a running process was started with. */
 function startedWith(pid: number): { argv: string[]; env: string[] } {
   return {
