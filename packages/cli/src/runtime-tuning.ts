@@ -1,9 +1,11 @@
 // `livelink serve` restarts itself in place, once, with V8 settings that only take effect when a
 // process starts:
-// - --max-semi-space-size=4. Measured at 1000 RTMP players (bench/RESULTS.md, "memory tuning"):
-//   V8's young generation grows from its 8 MB startup size to its 32 MB default ceiling under
-//   fan-out's allocation rate, 24 KB per player at that load; capped at 8 MB it does not grow, with
-//   no CPU cost the benchmark could tell apart from its noise.
+// - --max-semi-space-size=2. Measured at 1000 RTMP players (bench/RESULTS.md, "memory tuning" and
+//   session 5): under fan-out's allocation rate V8's young generation grows to its ceiling (32 MB
+//   by default, 24 KB per player at that load); a semi-space of 4 MB holds it at 8 MB, 2 MB at 4 MB,
+//   which took RSS growth per player from 16-22 KB to 14-15 KB once the memory release had stopped
+//   counting V8's pooled pages in the baseline. Scavenges run twice as often; the CPU difference
+//   (+1-2 points of a core) is within the benchmark's run-to-run noise.
 // - --expose-gc, so that after an audience leaves the server can collect what it left behind
 //   before handing free memory back to the kernel (memory-release.ts).
 // - --single-threaded-gc, only when the process may run on a single core (its CPU affinity, e.g.
@@ -20,7 +22,7 @@ import { availableParallelism } from 'node:os';
 
 export const TUNED_MARKER = 'LIVELINK_RUNTIME_TUNED';
 const SEMI_SPACE_FLAG = '--max-semi-space-size';
-const SEMI_SPACE_MB = 4;
+const SEMI_SPACE_MB = 2;
 const EXPOSE_GC_FLAG = '--expose-gc';
 const SINGLE_THREADED_GC_FLAG = '--single-threaded-gc';
 
