@@ -286,7 +286,7 @@ function writeColumns(row: Row): [string, string] {
 
 function table(rows: Row[]): string {
   const header = [
-    'server', 'players ok/total', 'server CPU %', 'core 0 busy %', 'server writes/s', 'bytes/write', 'RSS base MB', 'RSS peak MB', 'RSS/player KB', 'RSS after leave MB',
+    'server', 'players ok/total', 'server CPU %', 'core 0 busy %', 'both cores busy %', 'server writes/s', 'bytes/write', 'RSS base MB', 'RSS peak MB', 'RSS/player KB', 'RSS after leave MB',
     'live p50 ms', 'live p99 ms', 'live p99 (turn start) ms', 'first frame p50 ms', 'first frame p99 ms', 'keyframe first',
     'delivered Mb/s', 'load CPU %', 'load lag p99 ms',
   ];
@@ -303,6 +303,7 @@ function table(rows: Row[]): string {
         `${load.keptRealTime}/${load.players}`,
         row.serverCpuPercent.toFixed(1),
         row.coreBusyPercent[0].toFixed(1),
+        (row.coreBusyPercent[0] + row.coreBusyPercent[1]).toFixed(1),
         ...writeColumns(row),
         mb(row.baseline.rssKb),
         mb(row.peakRssKb),
@@ -472,6 +473,12 @@ const out = [
   `${machineLine}. \`npx node bench/rtmp/run.ts --protocol ${PROTOCOL} --players ${PLAYERS} --seconds ${SECONDS} --window ${MERGE_WINDOW_MS}${NODE_FLAGS.length > 0 ? ` --node-flags=${NODE_FLAGS.join(' ')}` : ''}\`.`,
   '',
   table(rows),
+  '',
+  // Measured with perf on the load generator's core (bench/RESULTS.md, session 5): on loopback the
+  // kernel delivers a segment, and sends what an ACK releases, on the CPU that triggered it.
+  '"both cores busy %" is the whole machine (server core + load generator core). On loopback part of a server\'s',
+  'send path can run on the receiver\'s core: a server that leaves Nagle on (Node-Media-Server, nginx-rtmp) has',
+  'segments held until an ACK, and the ACK the load generator sends pushes them out from its own core.',
   '',
   ...heapTable(rows),
   ...foreignWarnings,
