@@ -82,7 +82,7 @@ interface SegmentPlan {
 
 /** A low-latency playlist (500 ms parts) fed the planned segments, dated 2 s apart from noon, and `open` parts of the next. */
 function buildPlaylist(windowSegments: number, keepSegments: number, plans: readonly SegmentPlan[], open: { partsMs: number[]; plan: Omit<SegmentPlan, 'partsMs' | 'durationMs'> } | null = null): MediaPlaylist {
-  const playlist = new MediaPlaylist(windowSegments, keepSegments, (n) => `s/${n}.m4s`, (id) => `s/init-${id}.mp4`, { partTargetMs: 500, partUri: (p) => `s/${p.msn}.${p.part}.m4s` });
+  const playlist = new MediaPlaylist(windowSegments, keepSegments, (n) => `s/${n}.m4s`, (id) => `s/init-${id}.mp4`, { partTargetMs: 500, targetDurationMs: 1000, partUri: (p) => `s/${p.msn}.${p.part}.m4s` });
   let dateMs = Date.UTC(2026, 10, 21, 12, 0, 0);
   const addParts = (partsMs: readonly number[], plan: Omit<SegmentPlan, 'partsMs' | 'durationMs'>) =>
     partsMs.map((durationMs, i) => {

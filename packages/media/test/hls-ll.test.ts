@@ -224,7 +224,7 @@ test('segmenter without parts emits none, and MPEG-TS never has any', () => {
 // ---------------------------------------------------------------- the playlist
 
 test('MediaPlaylist with parts: server control, part target, parts of recent segments, open parts and the preload hint; old parts leave', () => {
-  const playlist = new MediaPlaylist(5, 1, (n) => `s/${n}.m4s`, (id) => `s/init-${id}.mp4`, { partTargetMs: 500, partUri: (p) => `s/${p.msn}.${p.part}.m4s` });
+  const playlist = new MediaPlaylist(5, 1, (n) => `s/${n}.m4s`, (id) => `s/init-${id}.mp4`, { partTargetMs: 500, targetDurationMs: 2000, partUri: (p) => `s/${p.msn}.${p.part}.m4s` });
   const init = { id: 1, data: Buffer.from('init') };
   let open: Buffer[] = [];
   // Segment n starts 2n seconds after noon.

@@ -19,7 +19,7 @@ export interface HlsConfig {
   endedRetainMs: number;
   /** A client counts as a viewer while it has fetched the playlist within this window. */
   viewerWindowMs: number;
-  /** A playlist request for a live stream that has no segment yet waits this long for its first one. */
+  /** A playlist request for a live stream that has no segment yet waits this long for its first one (low latency: its first part). */
   firstSegmentWaitMs: number;
   /**
    * Segment container: 'ts' (MPEG-TS, playlist version 3, plays everywhere) or 'fmp4' (fragmented

@@ -120,9 +120,10 @@ export class HlsOutput {
   }
 
   /**
-   * The playlist now, or (a stream just published) once its first segment is cut rather than make
-   * the player retry, or (a blocking reload) once it holds what the query asks for; as a delta
-   * update when asked for one.
+   * The playlist now, or (a stream just published) once it lists something, rather than make the
+   * player retry: its first segment, or with low latency its first part; or (a blocking reload)
+   * once it holds what the query asks for, a part of the first segment too; as a delta update when
+   * asked for one.
    */
   #servePlaylist(hls: HlsStream, query: string, req: IncomingMessage, res: ServerResponse): void {
     let request: BlockingRequest | null = null;
@@ -140,7 +141,7 @@ export class HlsOutput {
       const text = hls.playlist.render();
       if (text === null) {
         if (hls.live) return false;
-        notFound(res, `HLS stream ${hls.app}/${hls.name} has no segment`);
+        notFound(res, `HLS stream ${hls.app}/${hls.name} has ${this.#nothingListed()}`);
         return true;
       }
       // An ended playlist gets no more segments: blocking for one would only time out.
@@ -156,9 +157,14 @@ export class HlsOutput {
       return true;
     };
     this.#hold(hls, res, attempt, request === null ? this.#config.firstSegmentWaitMs : this.#blockingTimeoutMs(hls), () => {
-      if (hls.playlist.render() === null) notFound(res, `HLS stream ${hls.app}/${hls.name} has no segment yet`);
+      if (hls.playlist.render() === null) notFound(res, `HLS stream ${hls.app}/${hls.name} has ${this.#nothingListed()} yet`);
       else unavailable(res, `HLS stream ${hls.app}/${hls.name}: the playlist did not reach _HLS_msn=${request!.msn} in time`);
     });
+  }
+
+  /** What a playlist that renders nothing lacks: a segment, or with low latency a part as well. */
+  #nothingListed(): string {
+    return this.#config.partTargetMs > 0 ? 'no segment nor part' : 'no segment';
   }
 
   /** A part now, or, when it is the one the preload hint names, once it is complete. */

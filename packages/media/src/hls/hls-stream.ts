@@ -100,7 +100,7 @@ export class HlsStream implements Subscriber {
       config.keepSegments,
       (sequence) => segmentUri(name, epoch, sequence, extension),
       (id) => initUri(name, epoch, id),
-      config.partTargetMs > 0 ? { partTargetMs: config.partTargetMs, partUri: (position) => partUri(name, epoch, position) } : null,
+      config.partTargetMs > 0 ? { partTargetMs: config.partTargetMs, targetDurationMs: config.targetDurationMs, partUri: (position) => partUri(name, epoch, position) } : null,
     );
     this.viewers = new ViewerCounter(config.viewerWindowMs);
     this.#segmenter = new Segmenter(
@@ -142,7 +142,7 @@ export class HlsStream implements Subscriber {
     this.#add(this.#segmenter.finish());
   }
 
-  /** Adds EXT-X-ENDLIST; requests still waiting for a first segment give up. */
+  /** Adds EXT-X-ENDLIST; requests still waiting for a first segment (or part) give up. */
   end(): void {
     this.#live = false;
     this.playlist.end();

@@ -9,6 +9,14 @@
 // longer (for players holding the previous playlist). A complete segment's parts are views into
 // its bytes, so they cost no memory of their own. A window long enough to reach past the skip
 // boundary also offers Playlist Delta Updates (_HLS_skip, see delta-update.ts).
+//
+// A low-latency playlist is served from the first part on, before any segment is complete: RFC
+// 8216bis 3.2 ties a Partial Segment to its Parent Segment "by appearing before it in the Media
+// Playlist, and after the previous Media Segment", so parts listed with no segment line after
+// them are those of the segment in progress, and 4.4.3.2 makes EXT-X-MEDIA-SEQUENCE the number of
+// the first segment that appears, the one they belong to. Such a playlist has no EXTINF; its
+// EXT-X-TARGETDURATION is the configured one, which segments may only raise (6.2.1 forbids
+// changing it, so it must not drop when a shorter first segment comes).
 import type { ClosedPart, ClosedSegment, InitSection } from './segmenter.ts';
 import type { PartPosition, PlaylistEdge } from './blocking-reload.ts';
 import { SKIP_BOUNDARY_TARGET_DURATIONS, countSkippedSegments, windowCanSkip, type SkipDirective } from './delta-update.ts';
@@ -25,6 +33,8 @@ export interface StoredSegment extends ClosedSegment {
 
 export interface LowLatencyOptions {
   partTargetMs: number;
+  /** The segmenter's target: EXT-X-TARGETDURATION while no segment is complete, and its floor after. */
+  targetDurationMs: number;
   partUri: (position: PartPosition) => string;
 }
 
@@ -60,6 +70,7 @@ export class MediaPlaylist {
     this.#segmentUri = segmentUri;
     this.#initUri = initUri;
     this.#lowLatency = lowLatency;
+    if (lowLatency !== null) this.#targetDurationS = Math.ceil(lowLatency.targetDurationMs / 1000);
   }
 
   get ended(): boolean {
@@ -150,9 +161,9 @@ export class MediaPlaylist {
     return this.#segments.find((segment) => segment.init?.id === id)?.init ?? undefined;
   }
 
-  /** The playlist text, or null while there is no segment to list. */
+  /** The playlist text, or null while there is nothing to list: no segment, nor (low latency) a part. */
   render(): Buffer | null {
-    if (this.#segments.length === 0) return null;
+    if (this.#segments.length === 0 && (this.#lowLatency === null || this.#openParts.length === 0)) return null;
     this.#text ??= Buffer.from(this.#renderText(null));
     return this.#text;
   }
@@ -214,7 +225,8 @@ export class MediaPlaylist {
     const window = this.#window();
     // EXT-X-MAP outside I-frame playlists needs version 6; 7 is what fMP4 (CMAF) HLS declares;
     // EXT-X-SKIP needs 9 (RFC 8216bis 8; 10 only if it replaced EXT-X-DATERANGE tags, we have none).
-    const version = skip !== null ? 9 : window[0].init === null ? 3 : 7;
+    const first = window[0] ?? this.#openParts[0];
+    const version = skip !== null ? 9 : first.init === null ? 3 : 7;
     const lines = ['#EXTM3U', `#EXT-X-VERSION:${version}`, `#EXT-X-TARGETDURATION:${this.#renderedTargetDurationS()}`];
     const lowLatency = this.#lowLatency;
     if (lowLatency !== null) {
@@ -224,7 +236,7 @@ export class MediaPlaylist {
         `#EXT-X-PART-INF:PART-TARGET=${seconds(lowLatency.partTargetMs)}`,
       );
     }
-    lines.push(`#EXT-X-MEDIA-SEQUENCE:${window[0].sequence}`);
+    lines.push(`#EXT-X-MEDIA-SEQUENCE:${this.mediaSequence}`);
     if (this.#discontinuitySequence > 0) lines.push(`#EXT-X-DISCONTINUITY-SEQUENCE:${this.#discontinuitySequence}`);
     if (skip !== null) {
       // v2 asks to skip date ranges too; with none in the playlist, none were removed (the list is REQUIRED, and MAY be empty).
