@@ -156,9 +156,10 @@ export class MediaPlaylist {
     return parts?.[position.part];
   }
 
-  /** An init section some window or kept segment needs. */
+  /** An init section some window or kept segment needs, or the segment being built (its EXT-X-MAP is listed before its parts). */
   init(id: number): InitSection | undefined {
-    return this.#segments.find((segment) => segment.init?.id === id)?.init ?? undefined;
+    const holder = this.#segments.find((segment) => segment.init?.id === id) ?? this.#openParts.find((part) => part.init?.id === id);
+    return holder?.init ?? undefined;
   }
 
   /** The playlist text, or null while there is nothing to list: no segment, nor (low latency) a part. */
