@@ -6,6 +6,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { StreamHub } from './hub/stream-hub.ts';
 import { FlushScheduler } from './delivery/flush-scheduler.ts';
+import { FanoutGroups } from './delivery/fanout-group.ts';
 import { RtmpServer } from './rtmp/rtmp-server.ts';
 import { MediaHttp } from './http/media-http.ts';
 import { Recordings } from './record/flv-recorder.ts';
@@ -38,7 +39,7 @@ export class MediaServer {
     this.hub = new StreamHub({ gopCacheBytes: this.config.gopCacheBytes });
     const scheduler = new FlushScheduler(this.config.mergeWindowMs);
     this.authorizer = buildAuthorizer(this.config.auth, this.log);
-    const context = { hub: this.hub, scheduler, config: this.config, log: this.log, authorizer: this.authorizer, clients: this.clients };
+    const context = { hub: this.hub, scheduler, fanout: new FanoutGroups(scheduler), config: this.config, log: this.log, authorizer: this.authorizer, clients: this.clients };
     this.rtmp = new RtmpServer(context);
     this.hls = new HlsOutput(this.hub, this.config.hls, this.log, this.clients);
     this.#http = new MediaHttp(context, this.hls);

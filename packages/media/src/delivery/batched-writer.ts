@@ -11,6 +11,8 @@ export interface ByteSink {
    * the writer empties and refills it after this returns.
    */
   writeBatch(chunks: Buffer[]): void;
+  /** Writes one buffer: what a fan-out group hands over, already joined. */
+  writeChunk(chunk: Buffer): void;
   /** Bytes accepted by the transport but not yet sent to the kernel. */
   readonly backlogBytes: number;
 }
@@ -40,6 +42,11 @@ export class BatchedWriter implements Flushable {
     this.#sink = sink;
     this.#scheduler = scheduler;
     this.#phase = scheduler.assignPhase();
+  }
+
+  /** The share of the merge window this writer flushes in (what a fan-out group seats it by). */
+  get phase(): number {
+    return this.#phase;
   }
 
   /** Everything not yet on its way to the kernel: our batch plus the transport's own buffer. */
@@ -76,9 +83,25 @@ export class BatchedWriter implements Flushable {
     this.#batchBytes += chunk.byteLength;
   }
 
-  flush(): void {
+  /**
+   * Sends the batch now with `chunk` at its end. For a fan-out group's flush, which has done the batching:
+   * its players have nothing of the stream batched, usually nothing at all, and then the chunk goes alone.
+   */
+  flushWith(chunk: Buffer): void {
+    if (this.#closed) return;
+    if (this.#batch.length > 0) {
+      this.#batch.push(chunk);
+      this.#batchBytes += chunk.byteLength;
+      this.flush();
+      return;
+    }
+    this.#sink.writeChunk(chunk);
+    this.#backlogAtFlush = this.#sink.backlogBytes;
+  }
+
+  flush(): number {
     this.#urgent = false;
-    if (this.#batch.length === 0 || this.#closed) return;
+    if (this.#batch.length === 0 || this.#closed) return 0;
     const batch = this.#batch;
     this.#batch = this.#spare ?? [];
     this.#spare = null;
@@ -90,11 +113,12 @@ export class BatchedWriter implements Flushable {
     // players). Steady batches are a few frames (about 15 per 200 ms merge window): those arrays are reused.
     if (batch.length > SPARE_BATCH_MAX) {
       this.#spare = [];
-      return;
+      return 1;
     }
     // pop() keeps the array's capacity, where `length = 0` would free it and the next push reallocate.
     while (batch.length > 0) batch.pop();
     this.#spare = batch;
+    return 1;
   }
 
   /** Drops anything unsent; later writes are ignored. */
@@ -136,6 +160,10 @@ class WritableSink implements ByteSink {
     writable.cork();
     for (const chunk of chunks) writable.write(chunk);
     writable.uncork();
+  }
+
+  writeChunk(chunk: Buffer): void {
+    this.#writable.write(chunk);
   }
 
   get backlogBytes(): number {

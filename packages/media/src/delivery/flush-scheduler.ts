@@ -10,7 +10,8 @@
 // and each player still flushes at most once per window.
 
 export interface Flushable {
-  flush(): void;
+  /** Returns how many connections it wrote to: a turn is sliced by that work, not by the number of targets. */
+  flush(): number;
 }
 
 /** A phase shorter than this would tick faster than timers are worth. */
@@ -18,7 +19,7 @@ const MIN_PHASE_MS = 10;
 const MAX_PHASES = 16;
 
 /**
- * Writers flushed per turn before the event loop polls again. One turn writing to 1000 players
+ * Connections written per turn before the event loop polls again. One turn writing to 1000 players
  * takes ~8 ms, and a message that arrives meanwhile (audio and video are often a few ms apart)
  * used to wait in the kernel for the whole loop and then be fanned out in a second loop. Between
  * slices the loop reads it, and every player not yet flushed takes it in the same write: the busier
@@ -26,7 +27,7 @@ const MAX_PHASES = 16;
  */
 const TURN_SLICE = 64;
 
-/** Runs flushes at the end of the current event-loop turn, each target once, in slices of TURN_SLICE. */
+/** Runs flushes at the end of the current event-loop turn, each target once, in slices of about TURN_SLICE connections. */
 class TurnQueue {
   #dirty: Flushable[] = [];
   /** Where the next slice starts in #dirty; targets added during a run go to the end and keep their order. */
@@ -35,8 +36,10 @@ class TurnQueue {
   readonly #run = (): void => {
     this.#scheduled = false;
     const dirty = this.#dirty;
-    const end = Math.min(dirty.length, this.#next + TURN_SLICE);
-    for (let i = this.#next; i < end; i++) dirty[i].flush();
+    // Targets added by these flushes wait for the next run: the loop polls sockets first.
+    const queued = dirty.length;
+    let end = this.#next;
+    for (let written = 0; written < TURN_SLICE && end < queued; end++) written += dirty[end].flush();
     this.#next = end;
     if (end < dirty.length) {
       this.#schedule();

@@ -5,6 +5,7 @@
 // can be decoded.
 import type { HubFrame } from '../hub/frame.ts';
 import type { BatchedWriter } from './batched-writer.ts';
+import type { FrameLog } from './fanout-group.ts';
 
 export interface PlayerQueueLimits {
   /** Backlog (bytes) above which frames are skipped until the next keyframe. */
@@ -45,6 +46,34 @@ export class PlayerQueue {
 
   get bytesSent(): number {
     return this.#bytesSent;
+  }
+
+  /**
+   * Flowing, with video (if any) started on a keyframe: from here every frame goes out as it comes
+   * until the backlog passes the drop threshold, so the player may take frames in runs.
+   */
+  get keepsUp(): boolean {
+    return this.#state === 'flowing' && this.#videoStarted;
+  }
+
+  /** The merge-window phase the player's connection flushes in. */
+  get phase(): number {
+    return this.#writer.phase;
+  }
+
+  /**
+   * Offers the frames [from, to) of a fan-out log at the moment the connection writes. While the
+   * player keeps up they leave as one buffer shared with the other players at the same position;
+   * otherwise each frame is decided on as offer() does.
+   */
+  offerRun(log: FrameLog, from: number, to: number): void {
+    if (this.keepsUp && this.#writer.pendingBytes <= this.#limits.dropBytes) {
+      const bytes = log.joined(from, to);
+      this.#bytesSent += bytes.byteLength;
+      this.#writer.flushWith(bytes);
+      return;
+    }
+    for (let position = from; position < to; position++) this.offer(log.frame(position), log.bytes(position));
   }
 
   /** A new publish starts: the player waits for its first keyframe again. */

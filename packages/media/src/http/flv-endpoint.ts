@@ -103,7 +103,7 @@ export class FlvEndpoint {
     end: (graceful: boolean) => void,
     onConnectionClose: (listener: () => void) => void,
   ): void {
-    const { hub, scheduler, config, log, clients, authorizer } = this.#context;
+    const { hub, scheduler, fanout, config, log, clients, authorizer } = this.#context;
     const id = `${protocol}-${this.#nextId++}`;
     const tag = protocol === 'flv' ? 'http-flv' : 'ws-flv';
     const writer = new BatchedWriter(sink, scheduler);
@@ -120,7 +120,7 @@ export class FlvEndpoint {
       clients.countSlowDisconnect();
       finish(reason, false);
     });
-    const player = new FlvPlayer(id, protocol, queue, (header) => writer.writeNow(header), (reason, graceful) => finish(reason, graceful));
+    const player = new FlvPlayer(id, protocol, queue, fanout, (header) => writer.writeNow(header), (reason, graceful) => finish(reason, graceful));
     const stream = hub.subscribe(media.app, media.name, player);
     const client: Client = {
       id,
@@ -136,6 +136,7 @@ export class FlvEndpoint {
     onConnectionClose(() => {
       ended = true;
       writer.close();
+      player.stop();
       hub.unsubscribe(stream, player);
       clients.remove(client);
       authorizer.notify({ action: 'stop', app: media.app, stream: media.name, query: media.query, clientId: id, ip, protocol });

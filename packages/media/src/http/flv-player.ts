@@ -6,6 +6,8 @@ import type { HubFrame } from '../hub/frame.ts';
 import type { LiveStream } from '../hub/live-stream.ts';
 import type { Subscriber } from '../hub/subscriber.ts';
 import type { PlayerQueue } from '../delivery/player-queue.ts';
+import type { FanoutGroups } from '../delivery/fanout-group.ts';
+import { PlayerFeed } from '../delivery/player-feed.ts';
 
 const tagTypeOf = { audio: TAG_TYPE_AUDIO, video: TAG_TYPE_VIDEO, data: TAG_TYPE_SCRIPT } as const;
 const FLV_FORMAT = 'flv';
@@ -22,6 +24,7 @@ export class FlvPlayer implements Subscriber {
   readonly queue: PlayerQueue;
   readonly #writeHeader: (header: Buffer) => void;
   readonly #end: (reason: string, graceful: boolean) => void;
+  readonly #feed: PlayerFeed;
   #headerSent = false;
 
   /**
@@ -29,15 +32,24 @@ export class FlvPlayer implements Subscriber {
    * `end` finishes the response when the publisher leaves: an FLV byte stream cannot
    * announce a new publish, so viewers reconnect instead.
    */
-  constructor(id: string, protocol: 'flv' | 'ws', queue: PlayerQueue, writeHeader: (header: Buffer) => void, end: (reason: string, graceful: boolean) => void) {
+  constructor(
+    id: string,
+    protocol: 'flv' | 'ws',
+    queue: PlayerQueue,
+    groups: FanoutGroups,
+    writeHeader: (header: Buffer) => void,
+    end: (reason: string, graceful: boolean) => void,
+  ) {
     this.id = id;
     this.protocol = protocol;
     this.queue = queue;
     this.#writeHeader = writeHeader;
     this.#end = end;
+    this.#feed = new PlayerFeed(this, queue, groups, FLV_FORMAT, encodeTag);
   }
 
   publishStarted(stream: LiveStream): void {
+    this.#feed.publishStarted(stream);
     if (this.#headerSent) return;
     this.#headerSent = true;
     // The header's track flags are only hints to players; both are set unless the stream's
@@ -48,7 +60,12 @@ export class FlvPlayer implements Subscriber {
   }
 
   deliver(frame: HubFrame): void {
-    this.queue.offer(frame, frame.encoded(FLV_FORMAT, encodeTag));
+    this.#feed.deliver(frame);
+  }
+
+  /** The viewer leaves: call before unsubscribing. */
+  stop(): void {
+    this.#feed.stop();
   }
 
   publishEnded(): void {

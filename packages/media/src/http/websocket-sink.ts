@@ -30,6 +30,10 @@ export class WebSocketSink implements ByteSink {
     this.#socket.uncork();
   }
 
+  writeChunk(chunk: Buffer): void {
+    this.#ws.send(chunk, BINARY);
+  }
+
   get backlogBytes(): number {
     return this.#ws.bufferedAmount;
   }

@@ -4,7 +4,7 @@ import { HubFrame, type FrameKind } from './frame.ts';
 import { GopCache } from './gop-cache.ts';
 import { RateMeter } from './rate-meter.ts';
 import { describeFrame } from './classify.ts';
-import type { Publisher, Subscriber } from './subscriber.ts';
+import type { FrameSink, Publisher, Subscriber } from './subscriber.ts';
 
 /** Gap put between the last frame of one publish and the first of the next, so timestamps never repeat. */
 const REPUBLISH_GAP_MS = 40;
@@ -13,6 +13,9 @@ export class LiveStream {
   readonly app: string;
   readonly name: string;
   readonly subscribers = new Set<Subscriber>();
+  /** The subscribers that ingest hands each frame to; the others take theirs from a frame sink. */
+  readonly #perFrame = new Set<Subscriber>();
+  readonly #frameSinks = new Set<FrameSink>();
   readonly gop: GopCache;
   #publisher: Publisher | null = null;
   #publishStartedAt: Date | null = null;
@@ -82,6 +85,7 @@ export class LiveStream {
   }
 
   endPublish(): void {
+    for (const sink of this.#frameSinks) sink.settle();
     this.#publisher = null;
     this.#publishStartedAt = null;
     this.#metadata = null;
@@ -119,12 +123,16 @@ export class LiveStream {
     } else {
       this.gop.add(frame);
     }
-    for (const subscriber of this.subscribers) subscriber.deliver(frame);
+    // Frame sinks first: a subscriber that joins one while it takes this frame must find the frame
+    // already there, or it would get the frame twice.
+    for (const sink of this.#frameSinks) sink.deliver(frame);
+    for (const subscriber of this.#perFrame) subscriber.deliver(frame);
   }
 
   /** Attaches a subscriber; if the stream is live it first receives what it needs to start. */
   addSubscriber(subscriber: Subscriber): void {
     this.subscribers.add(subscriber);
+    this.#perFrame.add(subscriber);
     if (this.#publisher === null) return;
     subscriber.publishStarted(this);
     if (this.#metadata) subscriber.deliver(this.#metadata);
@@ -135,6 +143,25 @@ export class LiveStream {
 
   removeSubscriber(subscriber: Subscriber): void {
     this.subscribers.delete(subscriber);
+    this.#perFrame.delete(subscriber);
+  }
+
+  /** The subscriber now takes its frames from a frame sink: ingest stops calling its deliver. */
+  pauseDelivery(subscriber: Subscriber): void {
+    this.#perFrame.delete(subscriber);
+  }
+
+  /** The subscriber takes its frames one by one again (if it is still subscribed). */
+  resumeDelivery(subscriber: Subscriber): void {
+    if (this.subscribers.has(subscriber)) this.#perFrame.add(subscriber);
+  }
+
+  addFrameSink(sink: FrameSink): void {
+    this.#frameSinks.add(sink);
+  }
+
+  removeFrameSink(sink: FrameSink): void {
+    this.#frameSinks.delete(sink);
   }
 
   /** Neither published nor watched: the hub may forget it. */

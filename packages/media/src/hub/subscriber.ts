@@ -15,6 +15,16 @@ export interface Subscriber {
   publishEnded(stream: LiveStream): void;
 }
 
+/**
+ * Takes a stream's frames on behalf of subscribers that left the per-frame loop: a fan-out group
+ * (delivery/fanout-group.ts) that holds them for its players until their next write.
+ */
+export interface FrameSink {
+  deliver(frame: HubFrame): void;
+  /** Sends whatever it holds: the publisher is leaving, and the players hear of it right after. */
+  settle(): void;
+}
+
 /** Who is publishing a stream; the hub uses it to describe and, when asked, stop the publisher. */
 export interface Publisher {
   readonly id: string;

@@ -12,6 +12,7 @@ import type { MediaLog } from '../log.ts';
 import { BatchedWriter, writableSink } from '../delivery/batched-writer.ts';
 import { PlayerQueue } from '../delivery/player-queue.ts';
 import { RtmpPlayer } from './rtmp-player.ts';
+import type { FanoutGroups } from '../delivery/fanout-group.ts';
 import type { Client, ClientRegistry, ClientStats, ClientStream } from '../metrics/client-registry.ts';
 import type { MediaContext } from '../media-context.ts';
 import type { Authorizer } from '../auth/authorizer.ts';
@@ -47,6 +48,7 @@ export class RtmpConnection implements Client {
   readonly #log: MediaLog;
   readonly #authorizer: Authorizer;
   readonly #clients: ClientRegistry;
+  readonly #fanout: FanoutGroups;
   readonly #onClosed: (connection: RtmpConnection) => void;
   readonly #publishing = new Map<number, Publishing>();
   readonly #playing = new Map<number, Playing>();
@@ -71,6 +73,7 @@ export class RtmpConnection implements Client {
     this.#log = log;
     this.#authorizer = context.authorizer;
     this.#clients = context.clients;
+    this.#fanout = context.fanout;
     this.#onClosed = onClosed;
     this.#writer = new BatchedWriter(writableSink(socket), scheduler);
     this.#session = new ServerSession({
@@ -245,7 +248,7 @@ export class RtmpConnection implements Client {
       this.#clients.countSlowDisconnect();
       this.close(reason);
     });
-    const player = new RtmpPlayer(`${this.id}/${streamId}`, this.#session, streamId, queue);
+    const player = new RtmpPlayer(`${this.id}/${streamId}`, this.#session, streamId, queue, this.#fanout);
     this.#session.acceptPlay(streamId);
     const stream = this.#hub.subscribe(this.#app, name, player);
     this.#playing.set(streamId, { stream, player, query });
@@ -256,6 +259,7 @@ export class RtmpConnection implements Client {
     const playing = this.#playing.get(streamId);
     if (playing === undefined) return;
     this.#playing.delete(streamId);
+    playing.player.stop();
     this.#hub.unsubscribe(playing.stream, playing.player);
     this.#endedPlays.bytesOut += playing.player.queue.bytesSent;
     this.#endedPlays.droppedFrames += playing.player.queue.droppedFrames;

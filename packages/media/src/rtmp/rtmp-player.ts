@@ -5,6 +5,8 @@ import type { HubFrame } from '../hub/frame.ts';
 import type { LiveStream } from '../hub/live-stream.ts';
 import type { Subscriber } from '../hub/subscriber.ts';
 import type { PlayerQueue } from '../delivery/player-queue.ts';
+import type { FanoutGroups } from '../delivery/fanout-group.ts';
+import { PlayerFeed } from '../delivery/player-feed.ts';
 
 const typeIdOf = { audio: MessageType.Audio, video: MessageType.Video, data: MessageType.DataAmf0 } as const;
 const chunkStreamOf = { audio: ChunkStreamId.Audio, video: ChunkStreamId.Video, data: ChunkStreamId.Data } as const;
@@ -15,22 +17,21 @@ export class RtmpPlayer implements Subscriber {
   readonly streamId: number;
   readonly queue: PlayerQueue;
   readonly #session: ServerSession;
-  readonly #format: string;
-  readonly #encode: (frame: HubFrame) => Buffer;
+  readonly #feed: PlayerFeed;
   #publishSeen = false;
 
-  constructor(id: string, session: ServerSession, streamId: number, queue: PlayerQueue) {
+  constructor(id: string, session: ServerSession, streamId: number, queue: PlayerQueue, groups: FanoutGroups) {
     this.id = id;
     this.#session = session;
     this.streamId = streamId;
     this.queue = queue;
     const chunkSize = session.outChunkSize;
-    this.#format = `rtmp/${chunkSize}/${streamId}`;
-    this.#encode = (frame) =>
+    const encode = (frame: HubFrame) =>
       serializeMessage(
         { typeId: typeIdOf[frame.kind], timestamp: frame.timestamp, messageStreamId: streamId, payload: frame.payload },
         { chunkSize, chunkStreamId: chunkStreamOf[frame.kind] },
       );
+    this.#feed = new PlayerFeed(this, queue, groups, `rtmp/${chunkSize}/${streamId}`, encode);
   }
 
   publishStarted(stream: LiveStream): void {
@@ -41,11 +42,16 @@ export class RtmpPlayer implements Subscriber {
       this.#session.sendStatus(this.streamId, 'status', 'NetStream.Play.PublishNotify', `${stream.name} is now published.`);
     }
     this.#publishSeen = true;
-    this.queue.restart();
+    this.#feed.publishStarted(stream);
   }
 
   deliver(frame: HubFrame): void {
-    this.queue.offer(frame, frame.encoded(this.#format, this.#encode));
+    this.#feed.deliver(frame);
+  }
+
+  /** The play ends: call before unsubscribing. */
+  stop(): void {
+    this.#feed.stop();
   }
 
   publishEnded(stream: LiveStream): void {
