@@ -67,13 +67,19 @@ export class PlayerQueue {
    * otherwise each frame is decided on as offer() does.
    */
   offerRun(log: FrameLog, from: number, to: number): void {
-    if (this.keepsUp && this.#writer.pendingBytes <= this.#limits.dropBytes) {
+    if (this.keepsUp && this.#withinDropLimit()) {
       const bytes = log.joined(from, to);
       this.#bytesSent += bytes.byteLength;
       this.#writer.flushWith(bytes);
       return;
     }
     for (let position = from; position < to; position++) this.offer(log.frame(position), log.bytes(position));
+  }
+
+  /** The backlog is at most the drop threshold; the exact figure is read from the transport only near it. */
+  #withinDropLimit(): boolean {
+    const dropBytes = this.#limits.dropBytes;
+    return this.#writer.pendingBytesBound <= dropBytes / 2 || this.#writer.pendingBytes <= dropBytes;
   }
 
   /** A new publish starts: the player waits for its first keyframe again. */
