@@ -12,10 +12,6 @@ function recordingSink(onBatch: () => void = () => {}) {
       batches.push(chunks.map((chunk) => chunk[0]));
       onBatch();
     },
-    writeChunk(chunk) {
-      batches.push([chunk[0]]);
-      onBatch();
-    },
     backlogBytes: 0,
   };
   return { sink, batches };
@@ -73,7 +69,7 @@ test('a writer scheduled while a flush runs goes out on the next run, once', asy
 test('steady flushing lends the sink the same two arrays over and over, emptied after each batch', async () => {
   const scheduler = new FlushScheduler(0);
   const lent: Buffer[][] = [];
-  const sink: ByteSink = { writeBatch: (chunks) => void lent.push(chunks), writeChunk: () => assert.fail('no single chunk'), backlogBytes: 0 };
+  const sink: ByteSink = { writeBatch: (chunks) => void lent.push(chunks as Buffer[]), backlogBytes: 0 };
   const writer = new BatchedWriter(sink, scheduler);
   for (let turn = 0; turn < 6; turn++) {
     writer.write(chunk(turn));
@@ -97,9 +93,6 @@ test('a flush from inside the sink never refills the array being written', async
       } else if (batches.length === 2) {
         writer.write(chunk(3));
       }
-    },
-    writeChunk() {
-      assert.fail('no single chunk');
     },
     backlogBytes: 0,
   };
@@ -140,7 +133,7 @@ test('in a merge window, writers spread over its phases and each waits at most o
   const flushedAt: number[][] = [];
   const writers = Array.from({ length: 16 }, (_, i) => {
     flushedAt.push([]);
-    const sink: ByteSink = { writeBatch: () => void flushedAt[i].push(performance.now()), writeChunk: () => assert.fail('no single chunk'), backlogBytes: 0 };
+    const sink: ByteSink = { writeBatch: () => void flushedAt[i].push(performance.now()), backlogBytes: 0 };
     return new BatchedWriter(sink, scheduler);
   });
   const writtenAt = performance.now();

@@ -29,7 +29,7 @@ const DROP_BYTES = 1000;
 /** A connection end whose kernel drains only when told, recording every byte written and every write call. */
 class TestSink implements ByteSink {
   readonly bytes: Buffer[] = [];
-  readonly chunks: Buffer[] = [];
+  readonly batches: (readonly Buffer[])[] = [];
   backlogBytes = 0;
   stalled = false;
 
@@ -39,13 +39,9 @@ class TestSink implements ByteSink {
     this.backlogBytes = DROP_BYTES + 1;
   }
 
-  writeBatch(chunks: Buffer[]): void {
+  writeBatch(chunks: readonly Buffer[]): void {
+    this.batches.push(chunks);
     for (const chunk of chunks) this.#write(chunk);
-  }
-
-  writeChunk(chunk: Buffer): void {
-    this.chunks.push(chunk);
-    this.#write(chunk);
   }
 
   drain(): void {
@@ -112,39 +108,40 @@ function setUp(windowMs: number) {
   return { hub, scheduler, groups, stream, ingest };
 }
 
-test('the frame log joins a run once for every member that asks for it, and forgets what all have taken', () => {
+test('the frame log makes a run once for every member that asks for it, and forgets what all have taken', () => {
   const log = new FrameLog();
   const frames = [0, 1, 2].map((i) => new Frame('audio', i, Buffer.alloc(1), false, false));
-  frames.forEach((frame, i) => log.append(frame, Buffer.from([i])));
+  frames.forEach((frame, i) => log.append(frame, Buffer.from([i, i])));
   assert.equal(log.head, 3);
-  assert.equal(log.joined(1, 2), log.bytes(1), 'a run of one frame is the frame itself');
-  const run = log.joined(0, 3);
-  assert.deepEqual([...run], [0, 1, 2]);
-  assert.equal(log.joined(0, 3), run, 'the same run is the same buffer');
+  const run = log.run(0, 3);
+  assert.deepEqual(run.chunks.map((chunk) => chunk[0]), [0, 1, 2]);
+  assert.equal(run.byteLength, 6);
+  assert.equal(log.run(0, 3), run, 'the same run is the same object');
+  assert.deepEqual(log.run(1, 2).chunks, [log.bytes(1)]);
   log.dropBefore(2);
   assert.equal(log.frame(1), undefined);
   assert.equal(log.frame(2), frames[2]);
   assert.equal(log.head, 3);
   log.append(frames[0], Buffer.from([3]));
-  assert.deepEqual([...log.joined(2, 4)], [2, 3]);
+  assert.deepEqual(log.run(2, 4).chunks.map((chunk) => chunk[0]), [2, 3]);
 });
 
-test('seated players of one phase get each run in one write of the same shared buffer', async () => {
+test('seated players get each run in one write of the same shared buffers', async () => {
   const { hub, scheduler, groups, ingest } = setUp(40); // 4 phases of 10 ms
   const players = Array.from({ length: 8 }, (_, i) => new TestPlayer(`p${i}`, scheduler, groups));
   ingest('video', true);
   for (const player of players) hub.subscribe('live', 'demo', player);
   await sleep(60);
   for (const player of players) assert.ok(player.queue.keepsUp);
-  const chunksBefore = players.map((player) => player.sink.chunks.length);
+  const batchesBefore = players.map((player) => player.sink.batches.length);
   for (let i = 0; i < 6; i++) ingest(i % 2 ? 'audio' : 'video');
   await sleep(60);
   for (const [i, player] of players.entries()) {
-    assert.equal(player.sink.chunks.length, chunksBefore[i] + 1, `${player.id}: the window's frames leave in one write`);
+    assert.equal(player.sink.batches.length, batchesBefore[i] + 1, `${player.id}: the window's frames leave in one write`);
     assert.deepEqual(player.sink.received().slice(-6), ['2V', '3A', '4V', '5A', '6V', '7A']);
   }
-  // Every phase found the same six frames since its last write: all share one joined buffer.
-  for (const player of players) assert.equal(player.sink.chunks.at(-1), players[0].sink.chunks.at(-1));
+  // Every phase found the same six frames since its last write: all share one run.
+  for (const player of players) assert.equal(player.sink.batches.at(-1), players[0].sink.batches.at(-1));
 });
 
 test('the publisher leaving first sends what the window held, then the players hear of it', async () => {

@@ -13,9 +13,6 @@ function stalledSink() {
     writeBatch(chunks) {
       written.push(...chunks);
     },
-    writeChunk(chunk) {
-      written.push(chunk);
-    },
     get backlogBytes() {
       return written.reduce((n, b) => n + b.byteLength, 0);
     },
@@ -68,9 +65,6 @@ test('a reader whose backlog drained between flushes resumes on the next keyfram
   const sink: ByteSink = {
     writeBatch(chunks) {
       for (const chunk of chunks) backlog += chunk.byteLength;
-    },
-    writeChunk(chunk) {
-      backlog += chunk.byteLength;
     },
     get backlogBytes() {
       return backlog;

@@ -8,11 +8,9 @@ import type { FlushScheduler, Flushable } from './flush-scheduler.ts';
 export interface ByteSink {
   /**
    * Writes the buffers in order, as one system call where the transport allows. The array is only lent:
-   * the writer empties and refills it after this returns.
+   * it is reused (or shared with other sinks) after this returns, and must not be modified.
    */
-  writeBatch(chunks: Buffer[]): void;
-  /** Writes one buffer: what a fan-out group hands over, already joined. */
-  writeChunk(chunk: Buffer): void;
+  writeBatch(chunks: readonly Buffer[]): void;
   /** Bytes accepted by the transport but not yet sent to the kernel. */
   readonly backlogBytes: number;
 }
@@ -84,18 +82,20 @@ export class BatchedWriter implements Flushable {
   }
 
   /**
-   * Sends the batch now with `chunk` at its end. For a fan-out group's flush, which has done the batching:
-   * its players have nothing of the stream batched, usually nothing at all, and then the chunk goes alone.
+   * Sends the batch now with `chunks` at its end. For a fan-out group's flush, which has done the batching:
+   * its players have nothing of the stream batched, usually nothing at all, and then its shared run goes as it is.
    */
-  flushWith(chunk: Buffer): void {
+  flushWith(chunks: readonly Buffer[]): void {
     if (this.#closed) return;
     if (this.#batch.length > 0) {
-      this.#batch.push(chunk);
-      this.#batchBytes += chunk.byteLength;
+      for (const chunk of chunks) {
+        this.#batch.push(chunk);
+        this.#batchBytes += chunk.byteLength;
+      }
       this.flush();
       return;
     }
-    this.#sink.writeChunk(chunk);
+    this.#sink.writeBatch(chunks);
     this.#backlogAtFlush = this.#sink.backlogBytes;
   }
 
@@ -151,7 +151,7 @@ class WritableSink implements ByteSink {
     this.#writable = writable;
   }
 
-  writeBatch(chunks: Buffer[]): void {
+  writeBatch(chunks: readonly Buffer[]): void {
     const writable = this.#writable;
     if (chunks.length === 1) {
       writable.write(chunks[0]);
@@ -160,10 +160,6 @@ class WritableSink implements ByteSink {
     writable.cork();
     for (const chunk of chunks) writable.write(chunk);
     writable.uncork();
-  }
-
-  writeChunk(chunk: Buffer): void {
-    this.#writable.write(chunk);
   }
 
   get backlogBytes(): number {

@@ -2,8 +2,8 @@
 // log instead of one by one. Handing each frame to each player cost a call, an array push
 // and a write barrier per frame and player (a fifth of the server's time in throughput mode
 // at 1000 players); here a frame costs one append whatever the audience, and each player's
-// write takes what arrived since its last one — as one buffer, joined once and shared by all
-// the players that write at the same moment.
+// write takes what arrived since its last one, as one array of buffers made once and shared by
+// all the players that write at the same moment.
 //
 // Players sit in shards of at most SHARD_SIZE, by the phase of the merge window their
 // connection flushes in; a shard is one flush target of the FlushScheduler. A player that
@@ -17,13 +17,21 @@ import type { FlushScheduler, Flushable } from './flush-scheduler.ts';
 /** Players per flush target: a turn's slice of writes (TURN_SLICE) is made of whole shards. */
 const SHARD_SIZE = 32;
 
+/** Consecutive frames of a log, as their encoded buffers. Shared: never modified. */
+export interface FrameRun {
+  readonly from: number;
+  readonly to: number;
+  readonly chunks: readonly Buffer[];
+  readonly byteLength: number;
+}
+
 /** The frames of one stream in one wire format, from the oldest one a seated player has yet to take. */
 export class FrameLog {
   #frames: HubFrame[] = [];
   #bytes: Buffer[] = [];
   /** Position of #frames[0]; positions count every frame ever appended. */
   #first = 0;
-  #joined: { from: number; to: number; bytes: Buffer } | null = null;
+  #run: FrameRun | null = null;
 
   /** The position the next frame will get. */
   get head(): number {
@@ -43,14 +51,19 @@ export class FrameLog {
     return this.#bytes[position - this.#first];
   }
 
-  /** The frames [from, to) as one buffer; the players of a shard all ask for the same run, so it is joined once. */
-  joined(from: number, to: number): Buffer {
-    if (to - from === 1) return this.bytes(from);
-    const cached = this.#joined;
-    if (cached !== null && cached.from === from && cached.to === to) return cached.bytes;
-    const bytes = Buffer.concat(this.#bytes.slice(from - this.#first, to - this.#first));
-    this.#joined = { from, to, bytes };
-    return bytes;
+  /**
+   * The frames [from, to) as one array of buffers, made once for all the players of a shard (they all ask
+   * for the same run). Not joined into one buffer: at 80 runs per second, the joined copies lived until the
+   * next scavenge, and with no per-frame garbage left scavenges are rare (~5 MB more RSS at 1000 players).
+   */
+  run(from: number, to: number): FrameRun {
+    const cached = this.#run;
+    if (cached !== null && cached.from === from && cached.to === to) return cached;
+    const chunks = this.#bytes.slice(from - this.#first, to - this.#first);
+    let byteLength = 0;
+    for (const chunk of chunks) byteLength += chunk.byteLength;
+    this.#run = { from, to, chunks, byteLength };
+    return this.#run;
   }
 
   /** Forgets the frames before `position`: every seated player has taken them. */
@@ -60,7 +73,7 @@ export class FrameLog {
     this.#frames.splice(0, count);
     this.#bytes.splice(0, count);
     this.#first = position;
-    if (this.#joined !== null && this.#joined.from < position) this.#joined = null;
+    if (this.#run !== null && this.#run.from < position) this.#run = null;
   }
 }
 

@@ -63,14 +63,14 @@ export class PlayerQueue {
 
   /**
    * Offers the frames [from, to) of a fan-out log at the moment the connection writes. While the
-   * player keeps up they leave as one buffer shared with the other players at the same position;
+   * player keeps up they leave in one write of buffers shared with the other players at the same position;
    * otherwise each frame is decided on as offer() does.
    */
   offerRun(log: FrameLog, from: number, to: number): void {
     if (this.keepsUp && this.#withinDropLimit()) {
-      const bytes = log.joined(from, to);
-      this.#bytesSent += bytes.byteLength;
-      this.#writer.flushWith(bytes);
+      const run = log.run(from, to);
+      this.#bytesSent += run.byteLength;
+      this.#writer.flushWith(run.chunks);
       return;
     }
     for (let position = from; position < to; position++) this.offer(log.frame(position), log.bytes(position));

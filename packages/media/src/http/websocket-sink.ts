@@ -19,7 +19,7 @@ export class WebSocketSink implements ByteSink {
     this.#socket = socket;
   }
 
-  writeBatch(chunks: Buffer[]): void {
+  writeBatch(chunks: readonly Buffer[]): void {
     const ws = this.#ws;
     if (chunks.length === 1) {
       ws.send(chunks[0], BINARY);
@@ -28,10 +28,6 @@ export class WebSocketSink implements ByteSink {
     this.#socket.cork();
     for (const chunk of chunks) ws.send(chunk, BINARY);
     this.#socket.uncork();
-  }
-
-  writeChunk(chunk: Buffer): void {
-    this.#ws.send(chunk, BINARY);
   }
 
   get backlogBytes(): number {
