@@ -3,12 +3,11 @@
 // _HLS_skip=YES returns EXT-X-SKIP; with the default window it advertises nothing; and hls.js in
 // headless Chromium, seeing CAN-SKIP-UNTIL, asks for delta updates, merges them and plays.
 import assert from 'node:assert/strict';
-import { readFile } from 'node:fs/promises';
-import { fileURLToPath } from 'node:url';
 import { after, before, describe, test } from 'node:test';
 import { startTestServer, type TestServer } from './support/server.ts';
 import { ffmpegPublish, makeClip, waitFor, type Running } from './support/peers.ts';
 import { launchBrowser, collectConsoleErrors, expectVideoPlays } from '../../web/test/support/browser.ts';
+import { newHlsJsPage } from './support/hls-js-page.ts';
 
 const LOW_LATENCY = { segmentFormat: 'fmp4', targetDurationMs: 1000, partTargetMs: 500 } as const;
 
@@ -79,26 +78,10 @@ describe('a window of 20 segments', () => {
   test('hls.js in headless Chromium asks for delta updates, merges them and plays', { timeout: 90_000 }, async (t) => {
     const base = live.server.httpUrl('');
     const stats = () => live.server.media.hls.stats('live', 'skip')!;
-    const hlsJs = await readFile(fileURLToPath(import.meta.resolve('hls.js/dist/hls.min.js')));
     const browser = await launchBrowser();
     t.after(() => browser.close());
-    const page = await browser.newPage();
+    const page = await newHlsJsPage(browser, base, '/live/skip.m3u8');
     const errors = collectConsoleErrors(page);
-    // The page and hls.js come from the media server's origin (answered by the browser itself), so
-    // playlist and segment requests go to the server as a player page's would.
-    await page.route(`${base}player.html`, (route) =>
-      route.fulfill({
-        contentType: 'text/html',
-        body: `<!doctype html><video muted playsinline></video><script src="/hls.min.js"></script><script>
-          const video = document.querySelector('video');
-          window.player = new Hls({ lowLatencyMode: true });
-          window.player.loadSource('/live/skip.m3u8');
-          window.player.attachMedia(video);
-          window.player.on(Hls.Events.MANIFEST_PARSED, () => video.play());
-        </script>`,
-      }),
-    );
-    await page.route(`${base}hls.min.js`, (route) => route.fulfill({ contentType: 'text/javascript', body: hlsJs }));
     const playlistRequests: string[] = [];
     page.on('request', (request) => {
       if (request.url().includes('.m3u8')) playlistRequests.push(request.url());

@@ -2,35 +2,20 @@
 // time with 4 s segments of 500 ms parts, and hls.js in headless Chromium loads the playlist while
 // only parts of the first segment exist. It gets that early playlist (no segment yet), and plays.
 import assert from 'node:assert/strict';
-import { readFile } from 'node:fs/promises';
-import { fileURLToPath } from 'node:url';
 import { test } from 'node:test';
 import { startTestServer } from './support/server.ts';
 import { ffmpegPublish, makeClip, waitFor } from './support/peers.ts';
 import { launchBrowser, collectConsoleErrors, expectVideoPlays } from '../../web/test/support/browser.ts';
+import { newHlsJsPage } from './support/hls-js-page.ts';
 
 test('hls.js joining before the first segment is complete gets the parts-only playlist and plays', { timeout: 90_000 }, async (t) => {
   const server = await startTestServer({ hls: { segmentFormat: 'fmp4', targetDurationMs: 4000, partTargetMs: 500 } });
   t.after(() => server.close());
   const base = server.httpUrl('');
-  const hlsJs = await readFile(fileURLToPath(import.meta.resolve('hls.js/dist/hls.min.js')));
   const browser = await launchBrowser();
   t.after(() => browser.close());
-  const page = await browser.newPage();
+  const page = await newHlsJsPage(browser, base, '/live/early.m3u8');
   const errors = collectConsoleErrors(page);
-  await page.route(`${base}player.html`, (route) =>
-    route.fulfill({
-      contentType: 'text/html',
-      body: `<!doctype html><video muted playsinline></video><script src="/hls.min.js"></script><script>
-        const video = document.querySelector('video');
-        window.player = new Hls({ lowLatencyMode: true });
-        window.player.loadSource('/live/early.m3u8');
-        window.player.attachMedia(video);
-        window.player.on(Hls.Events.MANIFEST_PARSED, () => video.play());
-      </script>`,
-    }),
-  );
-  await page.route(`${base}hls.min.js`, (route) => route.fulfill({ contentType: 'text/javascript', body: hlsJs }));
   const playlists: { url: string; status: number; text: string }[] = [];
   page.on('response', async (response) => {
     if (response.url().includes('.m3u8')) playlists.push({ url: response.url(), status: response.status(), text: await response.text().catch(() => '') });
