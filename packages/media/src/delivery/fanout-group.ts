@@ -139,13 +139,13 @@ export class FanoutGroup implements FrameSink {
   readonly #format: string;
   readonly #encode: (frame: HubFrame) => Buffer;
   readonly #scheduler: FlushScheduler;
-  readonly #onEmpty: (group: FanoutGroup) => void;
+  readonly #onEmpty: () => void;
   readonly #log = new FrameLog();
   readonly #shards: Shard[] = [];
   readonly #serve = (shard: Shard): number => this.#serveShard(shard);
   readonly #emptied = (shard: Shard): void => this.#removeShard(shard);
 
-  constructor(format: string, encode: (frame: HubFrame) => Buffer, scheduler: FlushScheduler, onEmpty: (group: FanoutGroup) => void) {
+  constructor(format: string, encode: (frame: HubFrame) => Buffer, scheduler: FlushScheduler, onEmpty: () => void) {
     this.#format = format;
     this.#encode = encode;
     this.#scheduler = scheduler;
@@ -199,7 +199,7 @@ export class FanoutGroup implements FrameSink {
 
   #removeShard(shard: Shard): void {
     this.#shards.splice(this.#shards.indexOf(shard), 1);
-    if (this.#shards.length === 0) this.#onEmpty(this);
+    if (this.#shards.length === 0) this.#onEmpty();
     else this.#dropTaken();
   }
 

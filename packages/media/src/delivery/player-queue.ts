@@ -67,7 +67,7 @@ export class PlayerQueue {
    * otherwise each frame is decided on as offer() does.
    */
   offerRun(log: FrameLog, from: number, to: number): void {
-    if (this.keepsUp && this.#withinDropLimit()) {
+    if (this.keepsUp && this.#pending() <= this.#limits.dropBytes) {
       const run = log.run(from, to);
       this.#bytesSent += run.byteLength;
       this.#writer.flushWith(run.chunks);
@@ -76,10 +76,13 @@ export class PlayerQueue {
     for (let position = from; position < to; position++) this.offer(log.frame(position), log.bytes(position));
   }
 
-  /** The backlog is at most the drop threshold; the exact figure is read from the transport only near it. */
-  #withinDropLimit(): boolean {
-    const dropBytes = this.#limits.dropBytes;
-    return this.#writer.pendingBytesBound <= dropBytes / 2 || this.#writer.pendingBytes <= dropBytes;
+  /**
+   * The backlog as far as the queue's decisions need it: the writer's own bound, read exactly from the
+   * transport only above half the drop threshold (below it every decision is the same for both).
+   */
+  #pending(): number {
+    const bound = this.#writer.pendingBytesBound;
+    return bound > this.#limits.dropBytes / 2 ? this.#writer.pendingBytes : bound;
   }
 
   /** A new publish starts: the player waits for its first keyframe again. */
@@ -90,9 +93,7 @@ export class PlayerQueue {
 
   /** Offers a frame, encoded for this player's wire format. */
   offer(frame: HubFrame, bytes: Buffer): void {
-    // Below half the drop threshold every decision here is the same for the bound as for the exact figure.
-    let pending = this.#writer.pendingBytesBound;
-    if (pending > this.#limits.dropBytes / 2) pending = this.#writer.pendingBytes;
+    const pending = this.#pending();
     if (pending > this.#limits.disconnectBytes) {
       this.#onOverflow(`slow reader: ${pending} bytes pending`);
       return;
