@@ -15,9 +15,15 @@
 //   fan-out it landed on to a keyframe p99 of 40-50 ms. Marked on the main thread, in V8's small
 //   incremental steps between event-loop tasks, that p99 is 17-22 ms (bench/RESULTS.md, session 5).
 //   With more cores the helpers run beside the event loop, as V8 intends.
+// - MALLOC_ARENA_MAX=1 in the environment (read by glibc when the process starts; other C
+//   libraries ignore it). glibc gives threads that allocate their own arenas, and what they free
+//   stays in them: V8's compiler and helper threads had grown theirs by several MB once players
+//   arrived. With the event loop doing nearly all allocation, one arena loses no parallelism worth
+//   having. Measured at 1000 RTMP players (bench/RESULTS.md, session 7), alternating: idle RSS
+//   106 MB against 116-120, RSS with the players 119-124 MB against 134-141, the same CPU.
 // process.execve keeps the pid, stdio and signals, so a supervisor or a test that started `serve`
 // never notices. Opt out with LIVELINK_RUNTIME_TUNING=off; a flag already given on the command line
-// or in NODE_OPTIONS is left as it is.
+// or in NODE_OPTIONS, or a MALLOC_ARENA_MAX already set, is left as it is.
 import { availableParallelism } from 'node:os';
 
 export const TUNED_MARKER = 'LIVELINK_RUNTIME_TUNED';
@@ -25,6 +31,8 @@ const SEMI_SPACE_FLAG = '--max-semi-space-size';
 const SEMI_SPACE_MB = 2;
 const EXPOSE_GC_FLAG = '--expose-gc';
 const SINGLE_THREADED_GC_FLAG = '--single-threaded-gc';
+const MALLOC_ARENAS_VARIABLE = 'MALLOC_ARENA_MAX';
+const MALLOC_ARENAS = '1';
 
 export interface Relaunch {
   execArgv: string[];
@@ -42,8 +50,9 @@ export function tunedRelaunch(execArgv: readonly string[], env: Readonly<Record<
   if (!given(SEMI_SPACE_FLAG)) missing.push(`${SEMI_SPACE_FLAG}=${SEMI_SPACE_MB}`);
   if (!given(EXPOSE_GC_FLAG)) missing.push(EXPOSE_GC_FLAG);
   if (cores === 1 && !given(SINGLE_THREADED_GC_FLAG)) missing.push(SINGLE_THREADED_GC_FLAG);
-  if (missing.length === 0) return null;
-  return { execArgv: [...missing, ...execArgv], env: { ...env, [TUNED_MARKER]: '1' } };
+  const arenas = env[MALLOC_ARENAS_VARIABLE] === undefined ? { [MALLOC_ARENAS_VARIABLE]: MALLOC_ARENAS } : {};
+  if (missing.length === 0 && Object.keys(arenas).length === 0) return null;
+  return { execArgv: [...missing, ...execArgv], env: { ...env, ...arenas, [TUNED_MARKER]: '1' } };
 }
 
 /** Replaces this process with its tuned self (same pid) where the platform can; returns otherwise. */
