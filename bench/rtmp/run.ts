@@ -3,14 +3,16 @@
 // against numbers from that same run (the machine is noisy: never compare across runs).
 //   npx node bench/rtmp/run.ts [--players 1000] [--seconds 20] [--warmup 25] [--protocol rtmp|flv]
 //     [--servers livelink,livelink-throughput,nms,nginx] [--window 200] [--ramp 200] [--profile]
-//     [--node-flags=--max-semi-space-size=1] [--rounds 1]
+//     [--node-flags=--max-semi-space-size=1] [--rounds 1] [--no-floor]
 // Each server starts fresh, pinned to CPU 0; the load generator (bench/rtmp/load.ts: publisher
 // + every player in one process) runs pinned to CPU 1. --profile runs our server with
 // --cpu-prof and prints its top self-time functions (LOAD_PROF=<dir> in the environment writes a
 // profile of the load generator there). --rounds N runs the servers N times, interleaved
 // (A B C, A B C), and judges the targets on the median over rounds, each ratio taken against the
 // peer of the same round: single runs on this machine drift by 5-10 points of CPU and by several
-// KB per player. Prints a markdown table to paste into
+// KB per player. Each round ends with the write floor (bench/floor: the same frames written to as
+// many players from C, one write per frame, and one per merge window): the kernel's share that no
+// server can avoid, measured in the same sitting. Prints a markdown table to paste into
 // bench/RESULTS.md; every process started here is killed by pid on exit, error or Ctrl-C.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
@@ -21,6 +23,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { coreBusyPercent, cpuPercent, sampleCores, sampleCpu, sampleIo, sampleMemory, type CoreTimes, type CpuSample, type IoSample, type MemorySample } from '../support/proc.ts';
 import { topSelfTime } from '../support/cpuprofile.ts';
+import { floorTable, measureWriteFloor, type FloorResult } from '../floor/floor.ts';
 import { ensureClip } from './clip.ts';
 import { REPO_ROOT, SERVER_CPU, SERVER_NAMES, serverLabel, startServer, type RunningServer, type ServerName } from './servers.ts';
 
@@ -37,7 +40,9 @@ const { values } = parseArgs({
     profile: { type: 'boolean', default: false },
     'node-flags': { type: 'string', default: '' },
     rounds: { type: 'string', default: '1' },
+    floor: { type: 'boolean', default: true },
   },
+  allowNegative: true,
 });
 const PLAYERS = Number(values.players);
 const SECONDS = Number(values.seconds);
@@ -46,6 +51,7 @@ const PROTOCOL = values.protocol === 'flv' ? 'flv' : 'rtmp';
 const MERGE_WINDOW_MS = Number(values.window);
 const RAMP = Number(values.ramp);
 const ROUNDS = Number(values.rounds);
+const FLOOR = values.floor!;
 if (!(Number.isInteger(ROUNDS) && ROUNDS >= 1)) throw new Error(`--rounds must be a positive integer, got ${values.rounds}`);
 const SERVERS = values.servers!.split(',').map((name) => {
   if (!(SERVER_NAMES as readonly string[]).includes(name)) throw new Error(`unknown server ${name} (known: ${SERVER_NAMES.join(', ')})`);
@@ -55,6 +61,8 @@ const SERVERS = values.servers!.split(',').map((name) => {
 const NODE_FLAGS = values['node-flags']!.split(' ').filter((flag) => flag !== '');
 const CLIP = join(REPO_ROOT, 'bench/.work/bench-720p.flv');
 const LOAD_CPU = '1';
+/** The write floor's port (bench/floor/writer.c listens there). */
+const FLOOR_PORT = 19_700;
 const MEMORY_SAMPLE_MS = 250;
 /** Everything one server's turn may take: warm-up, ramp, play timeout, settle, window, leave, margins. */
 const TURN_BUDGET_MS = WARMUP_SECONDS * 1000 + (PLAYERS / RAMP) * 1000 + 10_000 + 2_000 + SECONDS * 1000 + 5_000 + 40_000;
@@ -377,7 +385,7 @@ function overRounds(values: number[], format: (value: number) => string): { medi
   return { median: middle, detail: values.length > 1 ? `median ${format(middle)} (rounds: ${values.map(format).join(', ')})` : format(middle) };
 }
 
-function checks(rows: Row[]): Check[] {
+function checks(rows: Row[], floors: RoundFloor[]): Check[] {
   const played = rows.filter((row) => row.load !== null);
   const roundsOf = (name: ServerName) => played.filter((row) => row.name === name);
   const peerIn = (name: ServerName, round: number) => played.find((row) => row.name === name && row.round === round);
@@ -399,7 +407,7 @@ function checks(rows: Row[]): Check[] {
       const limit = name === 'livelink' ? TARGET.lowLatencyCpuVsNms : TARGET.throughputCpuVsNms;
       const ratio = overRounds(nms.map((pair) => pair.ours / pair.peer), (value) => `${value.toFixed(2)}x`);
       const figures = nms.map((pair) => `${pair.ours.toFixed(1)}% vs ${pair.peer.toFixed(1)}%`).join('; ');
-      out.push({ target: `${mode}: CPU <= ${limit}x NMS`, pass: ratio.median <= limit, detail: `${ratio.detail}: ${figures}` });
+      out.push({ target: `${mode}: CPU <= ${limit}x NMS`, pass: ratio.median <= limit, detail: `${ratio.detail}: ${figures}${floorNote(name, ours, floors, limit)}` });
     }
     if (name === 'livelink') {
       const nginx = against('nginx');
@@ -446,7 +454,36 @@ function machine(): string {
   return `${new Date().toISOString().slice(0, 10)} — ${cpus().length} cores, ${arch()}, ${cpus()[0]?.model.trim() ?? '?'}, Node ${process.version}, ${nginxVersion}, load average at start ${load}`;
 }
 
-async function waitForQuiet(name: ServerName): Promise<void> {
+/** The write floor of one round: the same frames, players and cores, one write per frame and one per merge window. */
+interface RoundFloor {
+  round: number;
+  lowLatency: FloorResult;
+  throughput: FloorResult;
+}
+
+async function runFloor(round: number): Promise<RoundFloor> {
+  await waitForQuiet('write floor');
+  process.stderr.write(`write floor: ${PLAYERS} players, one write per frame, then per ${MERGE_WINDOW_MS} ms${ROUNDS > 1 ? ` (round ${round} of ${ROUNDS})` : ''}\n`);
+  const measureAt = (mergeMs: number) =>
+    measureWriteFloor({ clipPath: CLIP, workDir: join(REPO_ROOT, 'bench/.work/floor'), players: PLAYERS, seconds: SECONDS, mergeMs, port: FLOOR_PORT, writerCpu: SERVER_CPU, sinkCpu: LOAD_CPU });
+  const lowLatency = await measureAt(0);
+  const throughput = await measureAt(MERGE_WINDOW_MS);
+  return { round, lowLatency, throughput };
+}
+
+/** For a CPU check: what the kernel alone spends on the same writes in the same round, and the target in % of a core. */
+function floorNote(name: ServerName, ours: Row[], floors: RoundFloor[], limit: number): string {
+  const notes = ours.flatMap((row) => {
+    const floor = floors.find((candidate) => candidate.round === row.round);
+    const nms = rows.find((candidate) => candidate.name === 'nms' && candidate.round === row.round && candidate.load !== null);
+    if (floor === undefined || nms === undefined) return [];
+    const result = name === 'livelink' ? floor.lowLatency : floor.throughput;
+    return [`target ${(nms.serverCpuPercent * limit).toFixed(1)}% vs write floor ${result.writerCpuPercent.toFixed(1)}% at ${(result.writesPerSecond / 1000).toFixed(1)}k writes/s (ours ${(row.writesPerSecond / 1000).toFixed(1)}k)`];
+  });
+  return notes.length > 0 ? ` — ${notes.join('; ')}` : '';
+}
+
+async function waitForQuiet(name: string): Promise<void> {
   const deadline = performance.now() + QUIET_WAIT_MS;
   for (;;) {
     const from = sampleCores();
@@ -466,19 +503,25 @@ async function waitForQuiet(name: ServerName): Promise<void> {
 const overall = setTimeout(() => {
   process.stderr.write('benchmark over its time budget; stopping everything\n');
   process.exit(1);
-}, (TURN_BUDGET_MS + QUIET_WAIT_MS) * SERVERS.length * ROUNDS + 60_000);
+}, ((TURN_BUDGET_MS + QUIET_WAIT_MS) * SERVERS.length + (FLOOR ? 2 * (SECONDS * 1000 + 10_000) + QUIET_WAIT_MS : 0)) * ROUNDS + 60_000);
 overall.unref();
 
 const machineLine = machine();
 ensureClip(CLIP);
 const rows: Row[] = [];
+const floors: RoundFloor[] = [];
 const profiles: { label: string; path: string }[] = [];
-for (let round = 1; round <= ROUNDS; round++) for (const name of SERVERS) {
+for (let round = 1; round <= ROUNDS; round++) {
+  for (const name of SERVERS) await runServer(name, round);
+  if (FLOOR) floors.push(await runFloor(round));
+}
+
+async function runServer(name: ServerName, round: number): Promise<void> {
   if (PROTOCOL === 'flv' && name === 'nginx') {
-    if (round > 1) continue;
+    if (round > 1) return;
     const zero = { rssKb: NaN, hwmKb: NaN };
     rows.push({ name, label: serverLabel(name, MERGE_WINDOW_MS), round, load: null, serverCpuPercent: NaN, coreBusyPercent: [NaN, NaN], writesPerSecond: NaN, bytesPerWrite: NaN, baseline: zero, peakRssKb: NaN, steady: zero, after: zero, heap: null, memoryReleases: [] });
-    continue;
+    return;
   }
   const dir = join(workRoot, `${name}-${round}`);
   const ours = name === 'livelink' || name === 'livelink-throughput';
@@ -508,7 +551,19 @@ for (let round = 1; round <= ROUNDS; round++) for (const name of SERVERS) {
   }
 }
 
-const results = checks(rows);
+function floorSection(): string[] {
+  if (floors.length === 0) return [];
+  const results = floors.flatMap((floor) => [floor.lowLatency, floor.throughput]);
+  return [
+    `Write floor, same run (\`bench/floor\`: the clip's frames written from C to ${PLAYERS} readers on CPU 1, TCP_NODELAY, one write`,
+    `per player per frame, then one per ${MERGE_WINDOW_MS} ms; no protocol, no allocation: the kernel's send path alone)${ROUNDS > 1 ? ', rounds in order' : ''}:`,
+    '',
+    floorTable(results),
+    '',
+  ];
+}
+
+const results = checks(rows, floors);
 // Each server's rounds together in the tables.
 rows.sort((a, b) => SERVERS.indexOf(a.name) - SERVERS.indexOf(b.name) || a.round - b.round);
 const foreignWarnings = rows
@@ -531,6 +586,7 @@ const out = [
   'segments held until an ACK, and the ACK the load generator sends pushes them out from its own core.',
   '',
   ...heapTable(rows),
+  ...floorSection(),
   ...foreignWarnings,
   ...loadWarnings,
   ...results.map((check) => `- ${check.pass ? 'PASS' : 'MISS'} ${check.target}: ${check.detail}`),

@@ -1,0 +1,132 @@
+// The write floor: what the kernel alone charges for the fan-out the RTMP benchmark asks for.
+// bench/floor/writer.c (C, no protocol, no allocation) writes every frame of the benchmark clip to
+// every player, one write() per player per frame group, TCP_NODELAY, pinned to the server's core;
+// bench/floor/sink.c reads and discards on the load generator's core. Its CPU is a lower bound for
+// any server that sends each frame as it comes, which a 15 ms p99 requires; bench/README.md.
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { createReadStream, existsSync, mkdirSync, statSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { loadClip } from '../rtmp/clip.ts';
+
+const SOURCE_DIR = new URL('.', import.meta.url).pathname;
+/** What an HTTP-FLV player gets per frame beyond the payload: tag header and previous-tag size. */
+const FLV_TAG_OVERHEAD = 15;
+
+export interface FloorOptions {
+  clipPath: string;
+  /** Compiled binaries and the frame list go here (git-ignored). */
+  workDir: string;
+  players: number;
+  seconds: number;
+  /** Frames due within this many ms of a group's first leave in one write (0: one write per frame). */
+  mergeMs: number;
+  port: number;
+  writerCpu: string;
+  sinkCpu: string;
+}
+
+export interface FloorResult {
+  mergeMs: number;
+  writerCpuPercent: number;
+  writerUserCpuPercent: number;
+  sinkCpuPercent: number;
+  writesPerSecond: number;
+  bytesPerWrite: number;
+  /** Writes that found the socket buffer full: the sink fell behind and the floor is not valid. */
+  shortWrites: number;
+  megabitsPerSecond: number;
+}
+
+export class FloorToolError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'FloorToolError';
+  }
+}
+
+/** Compiles writer.c and sink.c with the system's cc when the binaries are missing or older than the source. */
+function build(workDir: string): { writer: string; sink: string } {
+  mkdirSync(workDir, { recursive: true });
+  const binaries = { writer: join(workDir, 'writer'), sink: join(workDir, 'sink') };
+  for (const [name, binary] of Object.entries(binaries)) {
+    const source = join(SOURCE_DIR, `${name}.c`);
+    if (existsSync(binary) && statSync(binary).mtimeMs >= statSync(source).mtimeMs) continue;
+    try {
+      execFileSync('cc', ['-O2', '-Wall', '-Wextra', '-Werror', '-o', binary, source], { stdio: 'pipe' });
+    } catch (error) {
+      const detail = (error as { stderr?: Buffer }).stderr?.toString() ?? (error as Error).message;
+      throw new FloorToolError(`cannot compile ${source} (the write floor needs a C compiler: apt-get install gcc): ${detail}`);
+    }
+  }
+  return binaries;
+}
+
+/** The clip as "timestamp bytes" lines, sized as HTTP-FLV tags, and the length of one loop. */
+function writeFrameList(clipPath: string, workDir: string): { path: string; loopMs: number } {
+  const clip = loadClip(clipPath);
+  const path = join(workDir, 'frames.txt');
+  writeFileSync(path, clip.frames.map((frame) => `${frame.timestamp} ${frame.payload.length + FLV_TAG_OVERHEAD}`).join('\n') + '\n');
+  return { path, loopMs: clip.durationMs };
+}
+
+function collectJson(child: ChildProcess, name: string): Promise<Record<string, number>> {
+  return new Promise((resolve, reject) => {
+    let stdout = '';
+    let stderr = '';
+    child.stdout!.on('data', (chunk: Buffer) => (stdout += chunk));
+    child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk));
+    child.on('error', reject);
+    child.on('close', (code) => {
+      if (code !== 0) reject(new FloorToolError(`${name} exited with ${code}: ${stderr.trim()}`));
+      else resolve(JSON.parse(stdout) as Record<string, number>);
+    });
+  });
+}
+
+/** One floor measurement: writer and sink started, run for `seconds`, both reaped. */
+export async function measureWriteFloor(options: FloorOptions): Promise<FloorResult> {
+  const { writer, sink } = build(options.workDir);
+  const frames = writeFrameList(options.clipPath, options.workDir);
+  const writerChild = spawn(
+    'taskset',
+    ['-c', options.writerCpu, writer, String(options.port), String(options.players), String(options.seconds), String(options.mergeMs), String(frames.loopMs)],
+    { stdio: ['pipe', 'pipe', 'pipe'] },
+  );
+  const writerDone = collectJson(writerChild, 'writer');
+  createReadStream(frames.path).pipe(writerChild.stdin!);
+  // The sink outlives the writer's window by a second so that no write finds a closed reader.
+  const sinkChild = spawn('taskset', ['-c', options.sinkCpu, sink, String(options.port), String(options.players), String(options.seconds + 1)], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const sinkDone = collectJson(sinkChild, 'sink');
+  try {
+    const [writerResult, sinkResult] = await Promise.all([writerDone, sinkDone]);
+    return {
+      mergeMs: options.mergeMs,
+      writerCpuPercent: writerResult.cpuPercent!,
+      writerUserCpuPercent: writerResult.userCpuPercent!,
+      sinkCpuPercent: sinkResult.cpuPercent!,
+      writesPerSecond: writerResult.writesPerSecond!,
+      bytesPerWrite: writerResult.bytesPerWrite!,
+      shortWrites: writerResult.shortWrites!,
+      megabitsPerSecond: writerResult.megabitsPerSecond!,
+    };
+  } finally {
+    for (const child of [writerChild, sinkChild]) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+  }
+}
+
+/** A markdown table of floor measurements, with the kernel's cost per write. */
+export function floorTable(results: FloorResult[]): string {
+  const lines = [
+    '| frames merged within | writes/s | bytes/write | writer CPU % (user) | µs per write | sink CPU % | short writes |',
+    '|---|---:|---:|---:|---:|---:|---:|',
+  ];
+  for (const result of results) {
+    const perWriteUs = (result.writerCpuPercent / 100 / result.writesPerSecond) * 1e6;
+    lines.push(
+      `| ${result.mergeMs} ms | ${(result.writesPerSecond / 1000).toFixed(1)}k | ${result.bytesPerWrite.toFixed(0)} | ${result.writerCpuPercent.toFixed(1)} (${result.writerUserCpuPercent.toFixed(1)}) | ${perWriteUs.toFixed(1)} | ${result.sinkCpuPercent.toFixed(1)} | ${result.shortWrites} |`,
+    );
+  }
+  return lines.join('\n');
+}
