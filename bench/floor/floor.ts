@@ -6,9 +6,10 @@
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { createReadStream, existsSync, mkdirSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { loadClip } from '../rtmp/clip.ts';
 
-const SOURCE_DIR = new URL('.', import.meta.url).pathname;
+const SOURCE_DIR = fileURLToPath(new URL('.', import.meta.url));
 /** What an HTTP-FLV player gets per frame beyond the payload: tag header and previous-tag size. */
 const FLV_TAG_OVERHEAD = 15;
 
