@@ -2,18 +2,25 @@
 // bench/floor/writer.c (C, no protocol, no allocation) writes every frame of the benchmark clip to
 // every player, one write() per player per frame group, TCP_NODELAY, pinned to the server's core;
 // bench/floor/sink.c reads and discards on the load generator's core. Its CPU is a lower bound for
-// any server that sends each frame as it comes, which a 15 ms p99 requires; bench/README.md.
+// any server that sends each frame as it comes, which a 15 ms p99 requires. bench/floor/writer-node.ts
+// does the same writes through Node's net sockets, with the V8 and malloc settings `livelink serve`
+// runs with: the floor of any Node server. bench/README.md.
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { createReadStream, existsSync, mkdirSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { tunedRelaunch } from '../../packages/cli/src/runtime-tuning.ts';
 import { loadClip } from '../rtmp/clip.ts';
 
 const SOURCE_DIR = fileURLToPath(new URL('.', import.meta.url));
 /** What an HTTP-FLV player gets per frame beyond the payload: tag header and previous-tag size. */
 const FLV_TAG_OVERHEAD = 15;
 
+/** Who writes: C straight to the kernel, or Node through net sockets. */
+export type FloorWriter = 'c' | 'node';
+
 export interface FloorOptions {
+  writer: FloorWriter;
   clipPath: string;
   /** Compiled binaries and the frame list go here (git-ignored). */
   workDir: string;
@@ -27,6 +34,7 @@ export interface FloorOptions {
 }
 
 export interface FloorResult {
+  writer: FloorWriter;
   mergeMs: number;
   writerCpuPercent: number;
   writerUserCpuPercent: number;
@@ -43,6 +51,13 @@ export class FloorToolError extends Error {
     super(message);
     this.name = 'FloorToolError';
   }
+}
+
+/** The writer's command line: the compiled writer.c, or writer-node.ts under this Node as `serve` tunes it on one core. */
+function writerCommand(writer: FloorWriter, binary: string): { command: string[]; env: NodeJS.ProcessEnv } {
+  if (writer === 'c') return { command: [binary], env: process.env };
+  const tuned = tunedRelaunch([], process.env, 1)!;
+  return { command: [process.execPath, ...tuned.execArgv, join(SOURCE_DIR, 'writer-node.ts')], env: tuned.env };
 }
 
 /** Compiles writer.c and sink.c with the system's cc when the binaries are missing or older than the source. */
@@ -88,10 +103,11 @@ function collectJson(child: ChildProcess, name: string): Promise<Record<string, 
 export async function measureWriteFloor(options: FloorOptions): Promise<FloorResult> {
   const { writer, sink } = build(options.workDir);
   const frames = writeFrameList(options.clipPath, options.workDir);
+  const { command, env } = writerCommand(options.writer, writer);
   const writerChild = spawn(
     'taskset',
-    ['-c', options.writerCpu, writer, String(options.port), String(options.players), String(options.seconds), String(options.mergeMs), String(frames.loopMs)],
-    { stdio: ['pipe', 'pipe', 'pipe'] },
+    ['-c', options.writerCpu, ...command, String(options.port), String(options.players), String(options.seconds), String(options.mergeMs), String(frames.loopMs)],
+    { stdio: ['pipe', 'pipe', 'pipe'], env },
   );
   const writerDone = collectJson(writerChild, 'writer');
   createReadStream(frames.path).pipe(writerChild.stdin!);
@@ -103,6 +119,7 @@ export async function measureWriteFloor(options: FloorOptions): Promise<FloorRes
   try {
     const [writerResult, sinkResult] = await Promise.all([writerDone, sinkDone]);
     return {
+      writer: options.writer,
       mergeMs: options.mergeMs,
       writerCpuPercent: writerResult.cpuPercent!,
       writerUserCpuPercent: writerResult.userCpuPercent!,
@@ -120,13 +137,13 @@ export async function measureWriteFloor(options: FloorOptions): Promise<FloorRes
 /** A markdown table of floor measurements, with the kernel's cost per write. */
 export function floorTable(results: FloorResult[]): string {
   const lines = [
-    '| frames merged within | writes/s | bytes/write | writer CPU % (user) | µs per write | sink CPU % | short writes |',
-    '|---|---:|---:|---:|---:|---:|---:|',
+    '| writer | frames merged within | writes/s | bytes/write | writer CPU % (user) | µs per write | sink CPU % | short writes |',
+    '|---|---|---:|---:|---:|---:|---:|---:|',
   ];
   for (const result of results) {
     const perWriteUs = (result.writerCpuPercent / 100 / result.writesPerSecond) * 1e6;
     lines.push(
-      `| ${result.mergeMs} ms | ${(result.writesPerSecond / 1000).toFixed(1)}k | ${result.bytesPerWrite.toFixed(0)} | ${result.writerCpuPercent.toFixed(1)} (${result.writerUserCpuPercent.toFixed(1)}) | ${perWriteUs.toFixed(1)} | ${result.sinkCpuPercent.toFixed(1)} | ${result.shortWrites} |`,
+      `| ${result.writer === 'c' ? 'C' : 'Node'} | ${result.mergeMs} ms | ${(result.writesPerSecond / 1000).toFixed(1)}k | ${result.bytesPerWrite.toFixed(0)} | ${result.writerCpuPercent.toFixed(1)} (${result.writerUserCpuPercent.toFixed(1)}) | ${perWriteUs.toFixed(1)} | ${result.sinkCpuPercent.toFixed(1)} | ${result.shortWrites} |`,
     );
   }
   return lines.join('\n');

@@ -11,8 +11,9 @@
 // (A B C, A B C), and judges the targets on the median over rounds, each ratio taken against the
 // peer of the same round: single runs on this machine drift by 5-10 points of CPU and by several
 // KB per player. Each round ends with the write floor (bench/floor: the same frames written to as
-// many players from C, one write per frame, and one per merge window): the kernel's share that no
-// server can avoid, measured in the same sitting. Prints a markdown table to paste into
+// many players from C, one write per frame, and one per merge window: the kernel's share that no
+// server can avoid; and from Node, one socket.write() per frame: what any Node server pays before
+// its own work), measured in the same sitting. Prints a markdown table to paste into
 // bench/RESULTS.md; every process started here is killed by pid on exit, error or Ctrl-C.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
@@ -23,7 +24,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { coreBusyPercent, cpuPercent, sampleCores, sampleCpu, sampleIo, sampleMemory, type CoreTimes, type CpuSample, type IoSample, type MemorySample } from '../support/proc.ts';
 import { topSelfTime } from '../support/cpuprofile.ts';
-import { floorTable, measureWriteFloor, type FloorResult } from '../floor/floor.ts';
+import { floorTable, measureWriteFloor, type FloorResult, type FloorWriter } from '../floor/floor.ts';
 import { ensureClip } from './clip.ts';
 import { REPO_ROOT, SERVER_CPU, SERVER_NAMES, serverLabel, startServer, type RunningServer, type ServerName } from './servers.ts';
 
@@ -454,7 +455,10 @@ function machine(): string {
   return `${new Date().toISOString().slice(0, 10)} — ${cpus().length} cores, ${arch()}, ${cpus()[0]?.model.trim() ?? '?'}, Node ${process.version}, ${nginxVersion}, load average at start ${load}`;
 }
 
-/** The write floor of one round: the same frames, players and cores, one write per frame and one per merge window. */
+/**
+ * The write floor of one round: the same frames, players and cores; from C one write per frame and
+ * one per merge window, and from Node one write per frame (what Node's socket layer adds per write).
+ */
 interface RoundFloor {
   round: number;
   results: FloorResult[];
@@ -462,10 +466,10 @@ interface RoundFloor {
 
 async function runFloor(round: number): Promise<RoundFloor> {
   await waitForQuiet('write floor');
-  process.stderr.write(`write floor: ${PLAYERS} players, one write per frame, then per ${MERGE_WINDOW_MS} ms${ROUNDS > 1 ? ` (round ${round} of ${ROUNDS})` : ''}\n`);
-  const measureAt = (mergeMs: number) =>
-    measureWriteFloor({ clipPath: CLIP, workDir: join(REPO_ROOT, 'bench/.work/floor'), players: PLAYERS, seconds: SECONDS, mergeMs, port: FLOOR_PORT, writerCpu: SERVER_CPU, sinkCpu: LOAD_CPU });
-  return { round, results: [await measureAt(0), await measureAt(MERGE_WINDOW_MS)] };
+  process.stderr.write(`write floor: ${PLAYERS} players, one write per frame from C and from Node, then per ${MERGE_WINDOW_MS} ms from C${ROUNDS > 1 ? ` (round ${round} of ${ROUNDS})` : ''}\n`);
+  const measure = (writer: FloorWriter, mergeMs: number) =>
+    measureWriteFloor({ writer, clipPath: CLIP, workDir: join(REPO_ROOT, 'bench/.work/floor'), players: PLAYERS, seconds: SECONDS, mergeMs, port: FLOOR_PORT, writerCpu: SERVER_CPU, sinkCpu: LOAD_CPU });
+  return { round, results: [await measure('c', 0), await measure('node', 0), await measure('c', MERGE_WINDOW_MS)] };
 }
 
 /**
@@ -474,9 +478,10 @@ async function runFloor(round: number): Promise<RoundFloor> {
  */
 function floorNote(pairs: { ours: Row; peer: Row }[], floors: RoundFloor[], limit: number, mergeMs: number): string {
   const notes = pairs.flatMap(({ ours, peer }) => {
-    const result = floors.find((floor) => floor.round === ours.round)?.results.find((candidate) => candidate.mergeMs === mergeMs);
-    if (result === undefined) return [];
-    return [`target ${(peer.serverCpuPercent * limit).toFixed(1)}% vs write floor ${result.writerCpuPercent.toFixed(1)}% at ${(result.writesPerSecond / 1000).toFixed(1)}k writes/s (ours ${(ours.writesPerSecond / 1000).toFixed(1)}k)`];
+    const results = floors.find((floor) => floor.round === ours.round)?.results.filter((candidate) => candidate.mergeMs === mergeMs) ?? [];
+    if (results.length === 0) return [];
+    const floor = results.map((result) => `${result.writer === 'c' ? 'C' : 'Node'} ${result.writerCpuPercent.toFixed(1)}%`).join(', ');
+    return [`target ${(peer.serverCpuPercent * limit).toFixed(1)}% vs write floor ${floor} at ${(results[0]!.writesPerSecond / 1000).toFixed(1)}k writes/s (ours ${(ours.writesPerSecond / 1000).toFixed(1)}k)`];
   });
   return notes.length > 0 ? ` — ${notes.join('; ')}` : '';
 }
@@ -501,7 +506,7 @@ async function waitForQuiet(name: string): Promise<void> {
 const overall = setTimeout(() => {
   process.stderr.write('benchmark over its time budget; stopping everything\n');
   process.exit(1);
-}, ((TURN_BUDGET_MS + QUIET_WAIT_MS) * SERVERS.length + (FLOOR ? 2 * (SECONDS * 1000 + 10_000) + QUIET_WAIT_MS : 0)) * ROUNDS + 60_000);
+}, ((TURN_BUDGET_MS + QUIET_WAIT_MS) * SERVERS.length + (FLOOR ? 3 * (SECONDS * 1000 + 10_000) + QUIET_WAIT_MS : 0)) * ROUNDS + 60_000);
 overall.unref();
 
 const machineLine = machine();
@@ -553,8 +558,9 @@ function floorSection(): string[] {
   if (floors.length === 0) return [];
   const results = floors.flatMap((floor) => floor.results);
   return [
-    `Write floor, same run (\`bench/floor\`: the clip's frames written from C to ${PLAYERS} readers on CPU 1, TCP_NODELAY, one write`,
-    `per player per frame, then one per ${MERGE_WINDOW_MS} ms; no protocol, no allocation: the kernel's send path alone)${ROUNDS > 1 ? ', rounds in order' : ''}:`,
+    `Write floor, same run (\`bench/floor\`: the clip's frames written to ${PLAYERS} readers on CPU 1, TCP_NODELAY, one write per player`,
+    `per frame, then one per ${MERGE_WINDOW_MS} ms; no protocol. From C, no allocation: the kernel's send path alone. From Node, plain`,
+    `socket.write() of a shared Buffer under \`serve\`'s V8 settings: the floor of any Node server)${ROUNDS > 1 ? ', rounds in order' : ''}:`,
     '',
     floorTable(results),
     '',
