@@ -56,7 +56,8 @@ export class FloorToolError extends Error {
 /** The writer's command line: the compiled writer.c, or writer-node.ts under this Node as `serve` tunes it on one core. */
 function writerCommand(writer: FloorWriter, binary: string): { command: string[]; env: NodeJS.ProcessEnv } {
   if (writer === 'c') return { command: [binary], env: process.env };
-  const tuned = tunedRelaunch([], process.env, 1)!;
+  // null when the caller turned the tuning off (LIVELINK_RUNTIME_TUNING=off): then the writer runs untuned too.
+  const tuned = tunedRelaunch([], process.env, 1) ?? { execArgv: [], env: process.env };
   return { command: [process.execPath, ...tuned.execArgv, join(SOURCE_DIR, 'writer-node.ts')], env: tuned.env };
 }
 
