@@ -41,7 +41,7 @@ export interface FloorResult {
   sinkCpuPercent: number;
   writesPerSecond: number;
   bytesPerWrite: number;
-  /** Writes that found the socket buffer full: the sink fell behind and the floor is not valid. */
+  /** Writes the kernel did not take whole at once (from Node: left in Node's queue): the sink fell behind and the floor is not valid. */
   shortWrites: number;
   megabitsPerSecond: number;
 }
@@ -135,7 +135,12 @@ export async function measureWriteFloor(options: FloorOptions): Promise<FloorRes
   }
 }
 
-/** A markdown table of floor measurements, with the kernel's cost per write. */
+/** How tables and notes name a writer. */
+export function writerName(writer: FloorWriter): string {
+  return writer === 'c' ? 'C' : 'Node';
+}
+
+/** A markdown table of floor measurements, with the cost per write. */
 export function floorTable(results: FloorResult[]): string {
   const lines = [
     '| writer | frames merged within | writes/s | bytes/write | writer CPU % (user) | µs per write | sink CPU % | short writes |',
@@ -144,7 +149,7 @@ export function floorTable(results: FloorResult[]): string {
   for (const result of results) {
     const perWriteUs = (result.writerCpuPercent / 100 / result.writesPerSecond) * 1e6;
     lines.push(
-      `| ${result.writer === 'c' ? 'C' : 'Node'} | ${result.mergeMs} ms | ${(result.writesPerSecond / 1000).toFixed(1)}k | ${result.bytesPerWrite.toFixed(0)} | ${result.writerCpuPercent.toFixed(1)} (${result.writerUserCpuPercent.toFixed(1)}) | ${perWriteUs.toFixed(1)} | ${result.sinkCpuPercent.toFixed(1)} | ${result.shortWrites} |`,
+      `| ${writerName(result.writer)} | ${result.mergeMs} ms | ${(result.writesPerSecond / 1000).toFixed(1)}k | ${result.bytesPerWrite.toFixed(0)} | ${result.writerCpuPercent.toFixed(1)} (${result.writerUserCpuPercent.toFixed(1)}) | ${perWriteUs.toFixed(1)} | ${result.sinkCpuPercent.toFixed(1)} | ${result.shortWrites} |`,
     );
   }
   return lines.join('\n');

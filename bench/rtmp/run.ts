@@ -24,7 +24,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { coreBusyPercent, cpuPercent, sampleCores, sampleCpu, sampleIo, sampleMemory, type CoreTimes, type CpuSample, type IoSample, type MemorySample } from '../support/proc.ts';
 import { topSelfTime } from '../support/cpuprofile.ts';
-import { floorTable, measureWriteFloor, type FloorResult, type FloorWriter } from '../floor/floor.ts';
+import { floorTable, measureWriteFloor, writerName, type FloorResult, type FloorWriter } from '../floor/floor.ts';
 import { ensureClip } from './clip.ts';
 import { REPO_ROOT, SERVER_CPU, SERVER_NAMES, serverLabel, startServer, type RunningServer, type ServerName } from './servers.ts';
 
@@ -62,8 +62,17 @@ const SERVERS = values.servers!.split(',').map((name) => {
 const NODE_FLAGS = values['node-flags']!.split(' ').filter((flag) => flag !== '');
 const CLIP = join(REPO_ROOT, 'bench/.work/bench-720p.flv');
 const LOAD_CPU = '1';
-/** The write floor's port (bench/floor/writer.c listens there). */
+/** The write floor's port (bench/floor's writer listens there). */
 const FLOOR_PORT = 19_700;
+/**
+ * The write floor of each round: from C one write per frame and one per merge window (the kernel's
+ * share), from Node one write per frame (what Node's socket layer adds per write).
+ */
+const FLOOR_MEASUREMENTS: { writer: FloorWriter; mergeMs: number }[] = [
+  { writer: 'c', mergeMs: 0 },
+  { writer: 'node', mergeMs: 0 },
+  { writer: 'c', mergeMs: MERGE_WINDOW_MS },
+];
 const MEMORY_SAMPLE_MS = 250;
 /** Everything one server's turn may take: warm-up, ramp, play timeout, settle, window, leave, margins. */
 const TURN_BUDGET_MS = WARMUP_SECONDS * 1000 + (PLAYERS / RAMP) * 1000 + 10_000 + 2_000 + SECONDS * 1000 + 5_000 + 40_000;
@@ -455,10 +464,7 @@ function machine(): string {
   return `${new Date().toISOString().slice(0, 10)} — ${cpus().length} cores, ${arch()}, ${cpus()[0]?.model.trim() ?? '?'}, Node ${process.version}, ${nginxVersion}, load average at start ${load}`;
 }
 
-/**
- * The write floor of one round: the same frames, players and cores; from C one write per frame and
- * one per merge window, and from Node one write per frame (what Node's socket layer adds per write).
- */
+/** The write floor measured after one round (FLOOR_MEASUREMENTS, in that order). */
 interface RoundFloor {
   round: number;
   results: FloorResult[];
@@ -467,20 +473,24 @@ interface RoundFloor {
 async function runFloor(round: number): Promise<RoundFloor> {
   await waitForQuiet('write floor');
   process.stderr.write(`write floor: ${PLAYERS} players, one write per frame from C and from Node, then per ${MERGE_WINDOW_MS} ms from C${ROUNDS > 1 ? ` (round ${round} of ${ROUNDS})` : ''}\n`);
-  const measure = (writer: FloorWriter, mergeMs: number) =>
-    measureWriteFloor({ writer, clipPath: CLIP, workDir: join(REPO_ROOT, 'bench/.work/floor'), players: PLAYERS, seconds: SECONDS, mergeMs, port: FLOOR_PORT, writerCpu: SERVER_CPU, sinkCpu: LOAD_CPU });
-  return { round, results: [await measure('c', 0), await measure('node', 0), await measure('c', MERGE_WINDOW_MS)] };
+  const results: FloorResult[] = [];
+  for (const { writer, mergeMs } of FLOOR_MEASUREMENTS) {
+    results.push(
+      await measureWriteFloor({ writer, clipPath: CLIP, workDir: join(REPO_ROOT, 'bench/.work/floor'), players: PLAYERS, seconds: SECONDS, mergeMs, port: FLOOR_PORT, writerCpu: SERVER_CPU, sinkCpu: LOAD_CPU }),
+    );
+  }
+  return { round, results };
 }
 
 /**
- * For a CPU check: the target in % of a core beside what the kernel alone spent, in the same round,
- * on the writes of the mode (the floor measured with frames merged within `mergeMs`).
+ * For a CPU check: the target in % of a core beside what the floor's writers spent, in the same
+ * round, on the writes of the mode (frames merged within `mergeMs`).
  */
 function floorNote(pairs: { ours: Row; peer: Row }[], floors: RoundFloor[], limit: number, mergeMs: number): string {
   const notes = pairs.flatMap(({ ours, peer }) => {
     const results = floors.find((floor) => floor.round === ours.round)?.results.filter((candidate) => candidate.mergeMs === mergeMs) ?? [];
     if (results.length === 0) return [];
-    const floor = results.map((result) => `${result.writer === 'c' ? 'C' : 'Node'} ${result.writerCpuPercent.toFixed(1)}%`).join(', ');
+    const floor = results.map((result) => `${writerName(result.writer)} ${result.writerCpuPercent.toFixed(1)}%`).join(', ');
     return [`target ${(peer.serverCpuPercent * limit).toFixed(1)}% vs write floor ${floor} at ${(results[0]!.writesPerSecond / 1000).toFixed(1)}k writes/s (ours ${(ours.writesPerSecond / 1000).toFixed(1)}k)`];
   });
   return notes.length > 0 ? ` — ${notes.join('; ')}` : '';
@@ -506,7 +516,7 @@ async function waitForQuiet(name: string): Promise<void> {
 const overall = setTimeout(() => {
   process.stderr.write('benchmark over its time budget; stopping everything\n');
   process.exit(1);
-}, ((TURN_BUDGET_MS + QUIET_WAIT_MS) * SERVERS.length + (FLOOR ? 3 * (SECONDS * 1000 + 10_000) + QUIET_WAIT_MS : 0)) * ROUNDS + 60_000);
+}, ((TURN_BUDGET_MS + QUIET_WAIT_MS) * SERVERS.length + (FLOOR ? FLOOR_MEASUREMENTS.length * (SECONDS * 1000 + 10_000) + QUIET_WAIT_MS : 0)) * ROUNDS + 60_000);
 overall.unref();
 
 const machineLine = machine();
