@@ -1,7 +1,7 @@
 // The I/O edge of one RTMP connection: socket bytes into the protocol session, session
 // events into the stream hub. The session itself never sees the socket.
 import type { Socket } from 'node:net';
-import { ServerSession, RtmpError, MessageType, type RtmpMessage } from '@livelink/rtmp';
+import { ServerSession, RtmpError, MessageType, type RtmpMessage, type ServerSessionOptions, type ConnectInfo, type PublishRequest, type PlayRequest } from '@livelink/rtmp';
 import type { StreamHub } from '../hub/stream-hub.ts';
 import { StreamBusyError } from '../hub/stream-hub.ts';
 import type { LiveStream } from '../hub/live-stream.ts';
@@ -36,6 +36,61 @@ interface Playing {
 }
 
 export class RtmpConnection implements Client {
+  /**
+   * What the session calls back, as methods of one object per connection rather than a closure per
+   * callback (~0.6 KB a player at 1000 players). Declared inside the class to reach its private state.
+   */
+  static readonly #SessionEvents = class implements ServerSessionOptions {
+    readonly #connection: RtmpConnection;
+    readonly outChunkSize: number;
+    readonly windowAckSize: number;
+    readonly maxMessageBytes: number;
+
+    constructor(connection: RtmpConnection) {
+      const { rtmp } = connection.#config;
+      this.#connection = connection;
+      this.outChunkSize = rtmp.outChunkSize;
+      this.windowAckSize = rtmp.windowAckSize;
+      this.maxMessageBytes = rtmp.maxMessageBytes;
+    }
+
+    /** Protocol replies (connect, play, acks, pings) are what the peer waits on: never held by a merge window. */
+    send(bytes: Buffer): void {
+      this.#connection.#writer.writeNow(bytes);
+    }
+
+    onConnect(info: ConnectInfo): void {
+      const connection = this.#connection;
+      connection.#app = info.app;
+      connection.#connected = true;
+      connection.#clearConnectDeadline();
+    }
+
+    onPublish(request: PublishRequest): void {
+      void this.#connection.#startPublish(request.streamId, request.name, request.query);
+    }
+
+    onMedia(streamId: number, message: RtmpMessage): void {
+      this.#connection.#ingest(streamId, message);
+    }
+
+    onUnpublish(streamId: number): void {
+      this.#connection.#stopPublish(streamId);
+    }
+
+    onPlay(request: PlayRequest): void {
+      void this.#connection.#startPlay(request.streamId, request.name, request.query);
+    }
+
+    onStopPlay(streamId: number): void {
+      this.#connection.#stopPlay(streamId);
+    }
+
+    onPong(): void {
+      this.#connection.#pingOutstanding = false;
+    }
+  };
+
   readonly id: string;
   readonly protocol = 'rtmp' as const;
   readonly socket: Socket;
@@ -76,26 +131,7 @@ export class RtmpConnection implements Client {
     this.#fanout = context.fanout;
     this.#onClosed = onClosed;
     this.#writer = new BatchedWriter(writableSink(socket), scheduler);
-    this.#session = new ServerSession({
-      outChunkSize: config.rtmp.outChunkSize,
-      windowAckSize: config.rtmp.windowAckSize,
-      maxMessageBytes: config.rtmp.maxMessageBytes,
-      // Protocol replies (connect, play, acks, pings) are what the peer waits on: never held by a merge window.
-      send: (bytes) => this.#writer.writeNow(bytes),
-      onConnect: (info) => {
-        this.#app = info.app;
-        this.#connected = true;
-        this.#clearConnectDeadline();
-      },
-      onPublish: (request) => void this.#startPublish(request.streamId, request.name, request.query),
-      onMedia: (streamId, message) => this.#ingest(streamId, message),
-      onUnpublish: (streamId) => this.#stopPublish(streamId),
-      onPlay: (request) => void this.#startPlay(request.streamId, request.name, request.query),
-      onStopPlay: (streamId) => this.#stopPlay(streamId),
-      onPong: () => {
-        this.#pingOutstanding = false;
-      },
-    });
+    this.#session = new ServerSession(new RtmpConnection.#SessionEvents(this));
     // Replies to connect/play must not wait for Nagle's algorithm: that is where other
     // servers lose ~40 ms of first-frame time to a delayed ACK.
     socket.setNoDelay(true);

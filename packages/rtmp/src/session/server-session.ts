@@ -54,6 +54,11 @@ export interface PlayRequest {
   reset: boolean;
 }
 
+/**
+ * Limits and callbacks of one session. Callbacks are always called as methods of this object, so a
+ * class instance serves as well as a literal: one object per connection, its methods shared on a
+ * prototype, instead of a closure per callback (a server with 1000 players holds 1000 of these).
+ */
 export interface ServerSessionOptions extends ChannelLimits {
   send(bytes: Buffer): void;
   /** Chunk size announced right after connect (default 4096). */
@@ -116,8 +121,12 @@ export class ServerSession {
     this.#chunkSize = options.outChunkSize ?? DEFAULT_OUT_CHUNK_SIZE;
     this.#maxStreams = options.maxStreams ?? DEFAULT_MAX_STREAMS;
     this.#channel = new MessageChannel({
-      ...options,
+      maxMessageBytes: options.maxMessageBytes,
+      maxAssemblingStreams: options.maxAssemblingStreams,
+      maxChunkStreams: options.maxChunkStreams,
+      maxBufferedBytes: options.maxBufferedBytes,
       compress: false,
+      send: (bytes) => this.#options.send(bytes),
       onMessage: (message) => this.#onMessage(message),
     });
   }
@@ -335,8 +344,8 @@ export class ServerSession {
       case 'receiveAudio':
       case 'receiveVideo':
         if (this.#streams.has(streamId)) {
-          const handler = command.name === 'receiveAudio' ? this.#options.onReceiveAudio : this.#options.onReceiveVideo;
-          handler?.(streamId, first !== false);
+          if (command.name === 'receiveAudio') this.#options.onReceiveAudio?.(streamId, first !== false);
+          else this.#options.onReceiveVideo?.(streamId, first !== false);
         }
         return;
       case 'deleteStream': {

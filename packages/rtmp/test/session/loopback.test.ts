@@ -3,9 +3,9 @@ import assert from 'node:assert/strict';
 import { AmfEcmaArray } from '@livelink/amf';
 import type { Amf0Value } from '@livelink/amf';
 import {
-  ChunkStreamId, MessageType, RtmpStatusError, dataMessage, serializeMessage, stripSetDataFrame, ServerSession, ClientSession,
+  ChunkStreamId, MessageType, RtmpStatusError, commandMessage, dataMessage, serializeMessage, stripSetDataFrame, ServerSession, ClientSession,
 } from '../../src/index.ts';
-import type { RtmpMessage, UserControl } from '../../src/index.ts';
+import type { RtmpMessage, UserControl, ServerSessionOptions, ConnectInfo, PublishRequest, PlayRequest } from '../../src/index.ts';
 import { Loopback, recordingCallbacks, settle } from './harness.ts';
 import type { ServerEvent } from './harness.ts';
 
@@ -139,4 +139,94 @@ test('client calls made before the handshake ends are queued; a failing server r
   assert.throws(() => client.receive(Buffer.alloc(1537, 9)), (error: unknown) => error instanceof Error && (error as { code?: string }).code === 'handshake-failed');
   await assert.rejects(connecting, (error: unknown) => (error as { code?: string }).code === 'handshake-failed');
   assert.equal(client.state, 'closed');
+});
+
+test('a class instance serves as the session options: limits are read from it and every callback runs as its method', { timeout: 10_000 }, async () => {
+  // How the media server passes one object per connection instead of a closure per callback.
+  class Handler implements ServerSessionOptions {
+    readonly outChunkSize = 256;
+    readonly events: string[] = [];
+    readonly session: ServerSession;
+    client: ClientSession | null = null;
+
+    constructor() {
+      this.session = new ServerSession(this);
+    }
+
+    send(bytes: Buffer): void {
+      const copy = Buffer.from(bytes);
+      queueMicrotask(() => this.client?.receive(copy));
+    }
+
+    onConnect(info: ConnectInfo): void {
+      this.events.push(`connect ${info.app}`);
+    }
+
+    onPublish(request: PublishRequest): void {
+      this.events.push(`publish ${request.name}`);
+      this.session.acceptPublish(request.streamId);
+    }
+
+    onPlay(request: PlayRequest): void {
+      this.events.push(`play ${request.name}`);
+      this.session.acceptPlay(request.streamId);
+    }
+
+    onMedia(streamId: number, message: RtmpMessage): void {
+      this.events.push(`media ${streamId} ${message.timestamp}`);
+    }
+
+    onUnpublish(streamId: number): void {
+      this.events.push(`unpublish ${streamId}`);
+    }
+
+    onStopPlay(streamId: number): void {
+      this.events.push(`stop-play ${streamId}`);
+    }
+
+    onPause(streamId: number, paused: boolean): void {
+      this.events.push(`pause ${streamId} ${paused}`);
+    }
+
+    onReceiveAudio(streamId: number, enabled: boolean): void {
+      this.events.push(`receive-audio ${streamId} ${enabled}`);
+    }
+
+    onReceiveVideo(streamId: number, enabled: boolean): void {
+      this.events.push(`receive-video ${streamId} ${enabled}`);
+    }
+
+    onPong(timestamp: number): void {
+      this.events.push(`pong ${timestamp}`);
+    }
+  }
+  const handler = new Handler();
+  const client = new ClientSession({
+    tcUrl: 'rtmp://127.0.0.1/live',
+    send: (bytes) => {
+      const copy = Buffer.from(bytes);
+      queueMicrotask(() => handler.session.receive(copy));
+    },
+  });
+  handler.client = client;
+  client.start();
+  await client.connect();
+  assert.equal(client.inChunkSize, 256);
+  const publishing = await client.createStream();
+  await client.publish(publishing, 'demo');
+  client.sendMedia(publishing, video(40, 100, true));
+  const playing = await client.createStream();
+  await client.play(playing, 'demo');
+  client.pause(playing, true, 0);
+  for (const [name, enabled] of [['receiveAudio', false], ['receiveVideo', true]] as const) {
+    client.sendMedia(playing, commandMessage({ name, transactionId: 0, commandObject: null, args: [enabled] }));
+  }
+  handler.session.pingRequest(1234);
+  await settle();
+  client.deleteStream(publishing);
+  await settle();
+  assert.deepEqual(handler.events, [
+    'connect live', 'publish demo', `media ${publishing} 40`, 'play demo', `pause ${playing} true`,
+    `receive-audio ${playing} false`, `receive-video ${playing} true`, 'pong 1234', `unpublish ${publishing}`,
+  ]);
 });
