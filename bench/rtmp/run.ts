@@ -3,7 +3,7 @@
 // against numbers from that same run (the machine is noisy: never compare across runs).
 //   npx node bench/rtmp/run.ts [--players 1000] [--seconds 20] [--warmup 25] [--protocol rtmp|flv]
 //     [--servers livelink,livelink-throughput,nms,nginx] [--window 200] [--ramp 200] [--profile]
-//     [--node-flags=--max-semi-space-size=1] [--rounds 1] [--no-floor]
+//     [--node-flags=--max-semi-space-size=2] [--rounds 1] [--no-floor]
 // Each server starts fresh, pinned to CPU 0; the load generator (bench/rtmp/load.ts: publisher
 // + every player in one process) runs pinned to CPU 1. --profile runs our server with
 // --cpu-prof and prints its top self-time functions (LOAD_PROF=<dir> in the environment writes a
@@ -58,7 +58,7 @@ const SERVERS = values.servers!.split(',').map((name) => {
   if (!(SERVER_NAMES as readonly string[]).includes(name)) throw new Error(`unknown server ${name} (known: ${SERVER_NAMES.join(', ')})`);
   return name as ServerName;
 });
-/** Extra Node/V8 flags for our server, space-separated (--node-flags=--max-semi-space-size=1). */
+/** Extra Node/V8 flags for our server, space-separated (--node-flags=--max-semi-space-size=2). */
 const NODE_FLAGS = values['node-flags']!.split(' ').filter((flag) => flag !== '');
 const CLIP = join(REPO_ROOT, 'bench/.work/bench-720p.flv');
 const LOAD_CPU = '1';

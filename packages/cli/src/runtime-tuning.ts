@@ -1,11 +1,13 @@
 // `livelink serve` restarts itself in place, once, with V8 settings that only take effect when a
 // process starts:
-// - --max-semi-space-size=2. Measured at 1000 RTMP players (bench/RESULTS.md, "memory tuning" and
-//   session 5): under fan-out's allocation rate V8's young generation grows to its ceiling (32 MB
-//   by default, 24 KB per player at that load); a semi-space of 4 MB holds it at 8 MB, 2 MB at 4 MB,
-//   which took RSS growth per player from 16-22 KB to 14-15 KB once the memory release had stopped
-//   counting V8's pooled pages in the baseline. Scavenges run twice as often; the CPU difference
-//   (+1-2 points of a core) is within the benchmark's run-to-run noise.
+// - --max-semi-space-size=1. Measured at 1000 RTMP players (bench/RESULTS.md, "memory tuning" and
+//   sessions 5 and 10): under fan-out's allocation rate V8's young generation grows to its ceiling
+//   (32 MB by default, 24 KB per player at that load); a semi-space of 2 MB holds it at 4 MB, 1 MB
+//   at 2 MB. Almost nothing survives a scavenge there (~40 KB/s is promoted), so halving the
+//   semi-space doubles the scavenges but not their work: each pause got shorter (0.29 ms mean,
+//   1.4 ms max, against 0.48 and 5.6 at 2 MB) and CPU did not move beyond the noise. Alternating
+//   runs (session 10) put RTMP players at 12-16 KB each against 16-21 at 2 MB; HTTP-FLV players
+//   at 10-16 against 13-15.
 // - --expose-gc, so that after an audience leaves the server can collect what it left behind
 //   before handing free memory back to the kernel (memory-release.ts).
 // - --single-threaded-gc, only when the process may run on a single core (its CPU affinity, e.g.
@@ -28,7 +30,7 @@ import { availableParallelism } from 'node:os';
 
 export const TUNED_MARKER = 'LIVELINK_RUNTIME_TUNED';
 const SEMI_SPACE_FLAG = '--max-semi-space-size';
-const SEMI_SPACE_MB = 2;
+const SEMI_SPACE_MB = 1;
 const EXPOSE_GC_FLAG = '--expose-gc';
 const SINGLE_THREADED_GC_FLAG = '--single-threaded-gc';
 const MALLOC_ARENAS_VARIABLE = 'MALLOC_ARENA_MAX';

@@ -74,13 +74,13 @@ test('livelink serve restarts itself in place with its runtime settings, unless 
   const tuned = await startServe();
   try {
     const { argv, env } = startedWith(tuned.pid);
-    assert.ok(argv.includes('--max-semi-space-size=2') && argv.includes('--expose-gc'), `the pid the test started now runs with the flags: ${argv.join(' ')}`);
+    assert.ok(argv.includes('--max-semi-space-size=1') && argv.includes('--expose-gc'), `the pid the test started now runs with the flags: ${argv.join(' ')}`);
     assert.ok(env.includes(`${TUNED_MARKER}=1`));
     assert.ok(env.includes('MALLOC_ARENA_MAX=1'), 'glibc starts with one malloc arena');
     assert.equal(tuned.output().match(/livelink is running/g)?.length, 1, 'one start, one banner');
     const metrics = await (await fetch(`http://127.0.0.1:${tuned.httpPort}/metrics`)).text();
     const youngBytes = Number(/^nodejs_heap_space_size_total_bytes\{space="new"\} (\d+)$/m.exec(metrics)![1]);
-    assert.ok(youngBytes <= 4 * 1024 * 1024, `young generation within its cap: ${youngBytes}`);
+    assert.ok(youngBytes <= 2 * 1024 * 1024, `young generation within its cap: ${youngBytes}`);
   } finally {
     assert.equal(await tuned.stop(), 0);
   }
@@ -106,22 +106,22 @@ test('livelink serve on a single CPU runs with the GC on its main thread', async
 });
 
 test('runtime tuning adds only the flags and malloc setting the user did not give, and never relaunches twice', () => {
-  const tuned = ['--max-semi-space-size=2', '--expose-gc'];
+  const tuned = ['--max-semi-space-size=1', '--expose-gc'];
   const arenas = { MALLOC_ARENA_MAX: '1' };
   assert.deepEqual(tunedRelaunch([], { HOME: '/h' }, 2), { execArgv: tuned, env: { HOME: '/h', ...arenas, [TUNED_MARKER]: '1' } });
   assert.deepEqual(tunedRelaunch(['--inspect'], {}, 2), { execArgv: [...tuned, '--inspect'], env: { ...arenas, [TUNED_MARKER]: '1' } });
   assert.deepEqual(tunedRelaunch([], { MALLOC_ARENA_MAX: '4' }, 2)?.env, { MALLOC_ARENA_MAX: '4', [TUNED_MARKER]: '1' });
   assert.deepEqual(tunedRelaunch(['--max-semi-space-size=16', '--expose-gc'], {}, 2), { execArgv: ['--max-semi-space-size=16', '--expose-gc'], env: { ...arenas, [TUNED_MARKER]: '1' } });
   assert.deepEqual(tunedRelaunch(['--max-semi-space-size=16'], {}, 2)?.execArgv, ['--expose-gc', '--max-semi-space-size=16']);
-  assert.deepEqual(tunedRelaunch([], { NODE_OPTIONS: '--max-semi-space-size=1' }, 2)?.execArgv, ['--expose-gc']);
-  assert.deepEqual(tunedRelaunch(['--expose-gc'], {}, 2)?.execArgv, ['--max-semi-space-size=2', '--expose-gc']);
+  assert.deepEqual(tunedRelaunch([], { NODE_OPTIONS: '--max-semi-space-size=4' }, 2)?.execArgv, ['--expose-gc']);
+  assert.deepEqual(tunedRelaunch(['--expose-gc'], {}, 2)?.execArgv, ['--max-semi-space-size=1', '--expose-gc']);
   assert.equal(tunedRelaunch(['--max-semi-space-size=16', '--expose-gc'], arenas, 2), null);
   assert.equal(tunedRelaunch([], { [TUNED_MARKER]: '1' }, 2), null);
   assert.equal(tunedRelaunch([], { LIVELINK_RUNTIME_TUNING: 'off' }, 2), null);
 });
 
 test('on a single CPU the GC runs on the main thread; with more, V8 keeps its helper threads', () => {
-  assert.deepEqual(tunedRelaunch([], {}, 1)?.execArgv, ['--max-semi-space-size=2', '--expose-gc', '--single-threaded-gc']);
+  assert.deepEqual(tunedRelaunch([], {}, 1)?.execArgv, ['--max-semi-space-size=1', '--expose-gc', '--single-threaded-gc']);
   assert.ok(!tunedRelaunch([], {}, 4)?.execArgv.includes('--single-threaded-gc'));
   assert.equal(tunedRelaunch(['--max-semi-space-size=2', '--expose-gc', '--single-threaded-gc'], { MALLOC_ARENA_MAX: '1' }, 1), null);
   assert.equal(tunedRelaunch(['--max-semi-space-size=2', '--expose-gc'], { NODE_OPTIONS: '--single-threaded-gc', MALLOC_ARENA_MAX: '1' }, 1), null);
