@@ -12,7 +12,7 @@ import { mkdtempSync, rmSync, appendFileSync } from 'node:fs';
 import { tmpdir, cpus } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { ensureClip } from './rtmp/clip.ts';
+import { BENCH_CLIP, ensureClip } from './rtmp/clip.ts';
 import { startServer, REPO_ROOT } from './rtmp/servers.ts';
 
 const { values } = parseArgs({ options: { seconds: { type: 'string', default: '30' }, 'part-ms': { type: 'string', default: '0' } } });
@@ -29,12 +29,11 @@ interface Latency {
   meanMs: number;
 }
 
-const CLIP = join(REPO_ROOT, 'bench/.work/bench-720p.flv');
-ensureClip(CLIP);
+ensureClip(BENCH_CLIP);
 
 const dir = mkdtempSync(join(tmpdir(), 'livelink-bench-hls-'));
 const server = await startServer('livelink', { dir, mergeWindowMs: 0, cpuProfileDir: null, nodeFlags: [] });
-const publisher = spawn('ffmpeg', ['-v', 'error', '-re', '-stream_loop', '-1', '-i', CLIP, '-c', 'copy', '-f', 'flv', `rtmp://127.0.0.1:${server.rtmpPort}/live/bench`], { stdio: 'ignore' });
+const publisher = spawn('ffmpeg', ['-v', 'error', '-re', '-stream_loop', '-1', '-i', BENCH_CLIP, '-c', 'copy', '-f', 'flv', `rtmp://127.0.0.1:${server.rtmpPort}/live/bench`], { stdio: 'ignore' });
 try {
   const base = `http://127.0.0.1:${server.httpPort}/live/bench`;
   const seen = new Map<string, number>();

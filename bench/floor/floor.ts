@@ -13,6 +13,10 @@ import { tunedRelaunch } from '../../packages/cli/src/runtime-tuning.ts';
 import { loadClip } from '../rtmp/clip.ts';
 
 const SOURCE_DIR = fileURLToPath(new URL('.', import.meta.url));
+/** Compiled binaries and the frame list (git-ignored). */
+const WORK_DIR = join(SOURCE_DIR, '../.work/floor');
+/** Where the writer listens for the sink. */
+const PORT = 19_700;
 /** What an HTTP-FLV player gets per frame beyond the payload: tag header and previous-tag size. */
 const FLV_TAG_OVERHEAD = 15;
 
@@ -22,13 +26,10 @@ export type FloorWriter = 'c' | 'node';
 export interface FloorOptions {
   writer: FloorWriter;
   clipPath: string;
-  /** Compiled binaries and the frame list go here (git-ignored). */
-  workDir: string;
   players: number;
   seconds: number;
   /** Frames due within this many ms of a group's first leave in one write (0: one write per frame). */
   mergeMs: number;
-  port: number;
   writerCpu: string;
   sinkCpu: string;
 }
@@ -102,18 +103,18 @@ function collectJson(child: ChildProcess, name: string): Promise<Record<string, 
 
 /** One floor measurement: writer and sink started, run for `seconds`, both reaped. */
 export async function measureWriteFloor(options: FloorOptions): Promise<FloorResult> {
-  const { writer, sink } = build(options.workDir);
-  const frames = writeFrameList(options.clipPath, options.workDir);
+  const { writer, sink } = build(WORK_DIR);
+  const frames = writeFrameList(options.clipPath, WORK_DIR);
   const { command, env } = writerCommand(options.writer, writer);
   const writerChild = spawn(
     'taskset',
-    ['-c', options.writerCpu, ...command, String(options.port), String(options.players), String(options.seconds), String(options.mergeMs), String(frames.loopMs)],
+    ['-c', options.writerCpu, ...command, String(PORT), String(options.players), String(options.seconds), String(options.mergeMs), String(frames.loopMs)],
     { stdio: ['pipe', 'pipe', 'pipe'], env },
   );
   const writerDone = collectJson(writerChild, 'writer');
   createReadStream(frames.path).pipe(writerChild.stdin!);
   // The sink outlives the writer's window by a second so that no write finds a closed reader.
-  const sinkChild = spawn('taskset', ['-c', options.sinkCpu, sink, String(options.port), String(options.players), String(options.seconds + 1)], {
+  const sinkChild = spawn('taskset', ['-c', options.sinkCpu, sink, String(PORT), String(options.players), String(options.seconds + 1)], {
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const sinkDone = collectJson(sinkChild, 'sink');

@@ -1,10 +1,8 @@
 // The write floor across merge windows: how the kernel's share of fan-out falls as frames are
 // grouped into fewer writes (bench/floor/floor.ts). Same clip, players and cores as bench/rtmp/run.ts.
 //   npx node bench/floor/run.ts [--players 1000] [--seconds 20] [--merge 0,3,6,10,20,200] [--writer c,node]
-import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { ensureClip } from '../rtmp/clip.ts';
-import { REPO_ROOT } from '../rtmp/servers.ts';
+import { BENCH_CLIP, ensureClip } from '../rtmp/clip.ts';
 import { FloorToolError, floorTable, measureWriteFloor, type FloorWriter } from './floor.ts';
 
 const { values } = parseArgs({
@@ -15,8 +13,7 @@ const { values } = parseArgs({
     writer: { type: 'string', default: 'c' },
   },
 });
-const clipPath = join(REPO_ROOT, 'bench/.work/bench-720p.flv');
-ensureClip(clipPath);
+ensureClip(BENCH_CLIP);
 const writers = values.writer!.split(',');
 for (const writer of writers) if (writer !== 'c' && writer !== 'node') throw new FloorToolError(`--writer: expected c or node, got ${writer}`);
 const results = [];
@@ -26,12 +23,10 @@ for (const mergeMs of values.merge!.split(',').map(Number)) {
     results.push(
       await measureWriteFloor({
         writer,
-        clipPath,
-        workDir: join(REPO_ROOT, 'bench/.work/floor'),
+        clipPath: BENCH_CLIP,
         players: Number(values.players),
         seconds: Number(values.seconds),
         mergeMs,
-        port: 19700,
         writerCpu: '0',
         sinkCpu: '1',
       }),

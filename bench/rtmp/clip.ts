@@ -3,6 +3,7 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { FlvDemuxer, TAG_TYPE_AUDIO, TAG_TYPE_SCRIPT, TAG_TYPE_VIDEO, isSequenceHeader } from '@livelink/flv';
 
 // Constant rate and GOP (keyint_min = g, no scene cuts) so every server sees identical frames.
@@ -16,6 +17,9 @@ const FFMPEG_ARGS = [
   '-c:a', 'aac', '-b:a', '128k',
   '-f', 'flv',
 ];
+
+/** Where the clip lives: bench/.work/bench-720p.flv. */
+export const BENCH_CLIP = fileURLToPath(new URL('../.work/bench-720p.flv', import.meta.url));
 
 /** Encodes the clip unless it is already there (about 10 s of one core). */
 export function ensureClip(path: string): void {

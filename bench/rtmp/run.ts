@@ -25,7 +25,7 @@ import { parseArgs } from 'node:util';
 import { coreBusyPercent, cpuPercent, sampleCores, sampleCpu, sampleIo, sampleMemory, type CoreTimes, type CpuSample, type IoSample, type MemorySample } from '../support/proc.ts';
 import { topSelfTime } from '../support/cpuprofile.ts';
 import { floorTable, measureWriteFloor, writerName, type FloorResult, type FloorWriter } from '../floor/floor.ts';
-import { ensureClip } from './clip.ts';
+import { BENCH_CLIP, ensureClip } from './clip.ts';
 import { REPO_ROOT, SERVER_CPU, SERVER_NAMES, serverLabel, startServer, type RunningServer, type ServerName } from './servers.ts';
 
 const { values } = parseArgs({
@@ -60,10 +60,7 @@ const SERVERS = values.servers!.split(',').map((name) => {
 });
 /** Extra Node/V8 flags for our server, space-separated (--node-flags=--max-semi-space-size=2). */
 const NODE_FLAGS = values['node-flags']!.split(' ').filter((flag) => flag !== '');
-const CLIP = join(REPO_ROOT, 'bench/.work/bench-720p.flv');
 const LOAD_CPU = '1';
-/** The write floor's port (bench/floor's writer listens there). */
-const FLOOR_PORT = 19_700;
 /**
  * The write floor of each round: from C one write per frame and one per merge window (the kernel's
  * share), from Node one write per frame (what Node's socket layer adds per write).
@@ -194,7 +191,7 @@ async function measure(server: RunningServer, round: number): Promise<Row> {
   const args = [
     process.execPath, ...(process.env.LOAD_PROF ? ['--cpu-prof', '--cpu-prof-dir', process.env.LOAD_PROF] : []), fileURLToPath(new URL('load.ts', import.meta.url)),
     '--port', String(server.rtmpPort), '--http-port', String(server.httpPort ?? 0), '--protocol', PROTOCOL,
-    '--players', String(PLAYERS), '--ramp', String(RAMP), '--seconds', String(SECONDS), '--warmup', String(WARMUP_SECONDS), '--clip', CLIP,
+    '--players', String(PLAYERS), '--ramp', String(RAMP), '--seconds', String(SECONDS), '--warmup', String(WARMUP_SECONDS), '--clip', BENCH_CLIP,
   ];
   const load = spawn('taskset', ['-c', LOAD_CPU, ...args], { cwd: REPO_ROOT, stdio: ['pipe', 'pipe', 'inherit'] });
   started.add(load);
@@ -476,7 +473,7 @@ async function runFloor(round: number): Promise<RoundFloor> {
   const results: FloorResult[] = [];
   for (const { writer, mergeMs } of FLOOR_MEASUREMENTS) {
     results.push(
-      await measureWriteFloor({ writer, clipPath: CLIP, workDir: join(REPO_ROOT, 'bench/.work/floor'), players: PLAYERS, seconds: SECONDS, mergeMs, port: FLOOR_PORT, writerCpu: SERVER_CPU, sinkCpu: LOAD_CPU }),
+      await measureWriteFloor({ writer, clipPath: BENCH_CLIP, players: PLAYERS, seconds: SECONDS, mergeMs, writerCpu: SERVER_CPU, sinkCpu: LOAD_CPU }),
     );
   }
   return { round, results };
@@ -520,7 +517,7 @@ const overall = setTimeout(() => {
 overall.unref();
 
 const machineLine = machine();
-ensureClip(CLIP);
+ensureClip(BENCH_CLIP);
 const rows: Row[] = [];
 const floors: RoundFloor[] = [];
 const profiles: { label: string; path: string }[] = [];
